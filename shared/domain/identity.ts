@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import type { CustomerHandle } from '../../events/inbound-message';
+
+/**
+ * One customer, one id. Every handle a customer writes from (phone, email, a channel's user id)
+ * maps to one customer; phone and email are shared across channels, so they decide first.
+ */
+
+const precedence: Record<CustomerHandle['kind'], number> = { phone: 0, email: 1, 'channel-user': 2 };
+
+export const handleKey = (h: CustomerHandle): string => `${h.kind}#${h.value}`;
+
+/** Distinct handles, strongest first: the first one anchors a new customer's id. */
+export function orderHandles(handles: readonly CustomerHandle[]): CustomerHandle[] {
+  const seen = new Set<string>();
+  return [...handles]
+    .sort((a, b) => precedence[a.kind] - precedence[b.kind] || a.value.localeCompare(b.value))
+    .filter((h) => !seen.has(handleKey(h)) && seen.add(handleKey(h)));
+}
+
+/** A customer id derived from the anchoring handle, so concurrent first contacts agree on it. */
+export const customerIdFor = (anchor: CustomerHandle): string => `cus_${digest(handleKey(anchor))}`;
+
+/** A ticket id derived from the message that opened it, so a retried creation makes the same ticket. */
+export const ticketIdFor = (messageId: string): string => `tkt_${digest(messageId)}`;
+
+/** The id of a message: the channel and the provider's own id, which providers repeat on retry. */
+export const messageIdOf = (m: { channel: string; providerMessageId: string }): string => `${m.channel}:${m.providerMessageId}`;
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+export interface CustomerChoice {
+  readonly customerId: string;
+  /** True when no handle was known: the id is derived from the anchor and the customer is new. */
+  readonly isNew: boolean;
+  /** Handles not yet linked to anyone, to be claimed for this customer (anchor first). */
+  readonly toClaim: CustomerHandle[];
+}
+
+/**
+ * Which customer a message belongs to, given the owners already known for its handles: the owner of
+ * the strongest known handle. Handles owned by another customer stay theirs; joining two existing
+ * customers is a deliberate act, not a side effect of one message.
+ */
+export function chooseCustomer(handles: readonly CustomerHandle[], owners: ReadonlyMap<string, string>): CustomerChoice {
+  const ordered = orderHandles(handles);
+  if (ordered.length === 0) throw new Error('a message needs at least one customer handle');
+  const known = ordered.find((h) => owners.has(handleKey(h)));
+  const customerId = known ? owners.get(handleKey(known))! : customerIdFor(ordered[0]);
+  return { customerId, isNew: !known, toClaim: ordered.filter((h) => !owners.has(handleKey(h))) };
+}

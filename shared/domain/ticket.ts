@@ -1,0 +1,131 @@
+import type { Actor, TicketStatus } from '../../events/ticket-status';
+
+export type { Actor, TicketStatus };
+
+/** A recorded change to a ticket: who, what, when, and the fields before and after. */
+export interface Change {
+  readonly version: number;
+  readonly action: 'ticket.created' | 'ticket.reopened' | 'ticket.status-changed';
+  readonly actor: Actor;
+  readonly at: string;
+  /** The message that caused it, if a customer's message did. */
+  readonly cause?: string;
+  readonly before: Readonly<Record<string, unknown>> | null;
+  readonly after: Readonly<Record<string, unknown>>;
+}
+
+export interface Ticket {
+  readonly ticketId: string;
+  readonly customerId: string;
+  readonly status: TicketStatus;
+  /** The channel the ticket was opened on. */
+  readonly channel: string;
+  /** The channel of the customer's latest message: where a reply goes by default. */
+  readonly lastChannel: string;
+  readonly subject: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** `<receivedAt>#<messageId>` of the latest customer message; orders messages that arrive out of order. */
+  readonly lastMessageKey: string;
+  readonly solvedAt?: string;
+  readonly assigneeId?: string;
+  /** Optimistic-lock counter, one per recorded change. */
+  readonly version: number;
+  /** The latest change, kept on the ticket so a retry of its cause can finish recording it. */
+  readonly lastChange: Change;
+}
+
+/** What a new ticket is made of; kept on the customer before the ticket exists, so anyone can finish creating it. */
+export interface TicketSeed {
+  readonly ticketId: string;
+  readonly customerId: string;
+  readonly channel: string;
+  readonly subject: string;
+  readonly createdAt: string;
+  readonly messageId: string;
+}
+
+export const openStatuses: readonly TicketStatus[] = ['new', 'open', 'pending'];
+/** Statuses a customer message joins without changing anything but the ticket's latest-message fields. */
+export const joinableStatuses: readonly TicketStatus[] = ['new', 'open'];
+
+const SUBJECT_LENGTH = 80;
+
+/** The first line of the first message, shortened: what a ticket list shows. */
+export function subjectOf(text: string, attachmentCount: number): string {
+  const line = text.trim().split(/\r?\n/, 1)[0]?.trim() ?? '';
+  if (!line) return attachmentCount > 0 ? '(attachment)' : '(no text)';
+  const chars = [...line];
+  return chars.length <= SUBJECT_LENGTH ? line : `${chars.slice(0, SUBJECT_LENGTH - 1).join('')}…`;
+}
+
+export const messageKeyOf = (receivedAt: string, messageId: string): string => `${receivedAt}#${messageId}`;
+
+export function ticketFromSeed(seed: TicketSeed): Ticket {
+  const actor: Actor = { type: 'customer', id: seed.customerId };
+  return {
+    ticketId: seed.ticketId,
+    customerId: seed.customerId,
+    status: 'new',
+    channel: seed.channel,
+    lastChannel: seed.channel,
+    subject: seed.subject,
+    createdAt: seed.createdAt,
+    updatedAt: seed.createdAt,
+    lastMessageKey: messageKeyOf(seed.createdAt, seed.messageId),
+    version: 1,
+    lastChange: {
+      version: 1,
+      action: 'ticket.created',
+      actor,
+      at: seed.createdAt,
+      cause: seed.messageId,
+      before: null,
+      after: { status: 'new', channel: seed.channel, customerId: seed.customerId },
+    },
+  };
+}
+
+/** Where a customer message goes, given the customer's current ticket. */
+export type Placement =
+  | { readonly kind: 'join' }
+  | { readonly kind: 'resume' }
+  | { readonly kind: 'reopen' }
+  | { readonly kind: 'create' };
+
+/**
+ * - no ticket, or closed → create
+ * - new/open → join
+ * - pending (waiting on the customer) → resume: the customer answered, the ticket is open again
+ * - solved, and the message arrived within the merge window after solving → reopen; later → create
+ */
+export function placeMessage(ticket: Pick<Ticket, 'status' | 'solvedAt'> | undefined, receivedAt: string, mergeWindowMs: number): Placement {
+  if (!ticket) return { kind: 'create' };
+  switch (ticket.status) {
+    case 'new':
+    case 'open':
+      return { kind: 'join' };
+    case 'pending':
+      return { kind: 'resume' };
+    case 'solved': {
+      const solvedAt = Date.parse(ticket.solvedAt ?? '');
+      const within = Number.isNaN(solvedAt) || Date.parse(receivedAt) - solvedAt <= mergeWindowMs;
+      return within ? { kind: 'reopen' } : { kind: 'create' };
+    }
+    case 'closed':
+      return { kind: 'create' };
+  }
+}
+
+/** The change a customer's message makes when it reopens or resumes a ticket. */
+export function reopenChange(ticket: Ticket, placement: 'reopen' | 'resume', messageId: string, at: string): Change {
+  return {
+    version: ticket.version + 1,
+    action: placement === 'reopen' ? 'ticket.reopened' : 'ticket.status-changed',
+    actor: { type: 'customer', id: ticket.customerId },
+    at,
+    cause: messageId,
+    before: { status: ticket.status, ...(ticket.solvedAt ? { solvedAt: ticket.solvedAt } : {}) },
+    after: { status: 'open' },
+  };
+}

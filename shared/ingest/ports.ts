@@ -1,0 +1,52 @@
+import type { CustomerHandle, InboundMessage } from '../../events/inbound-message';
+import type { DomainEvent } from '../../events/define';
+import type { Change, Ticket, TicketSeed } from '../domain/ticket';
+
+/** A stored customer message: the inbound message placed on a ticket, with the events it caused. */
+export interface StoredMessage extends InboundMessage {
+  readonly messageId: string;
+  readonly ticketId: string;
+  readonly customerId: string;
+  readonly direction: 'inbound';
+  /** Published after storing; kept so a redelivery after a crash can publish them again. */
+  readonly events: readonly DomainEvent[];
+}
+
+export interface Customer {
+  readonly customerId: string;
+  readonly displayName?: string;
+  readonly createdAt: string;
+  /** The customer's latest ticket; set before the ticket is created (see TicketSeed). */
+  readonly currentTicket?: TicketSeed;
+}
+
+export interface AuditEntry extends Change {
+  readonly ticketId: string;
+}
+
+/** What ingest needs from storage. Every write is conditional or idempotent, so retries converge. */
+export interface IntakeStore {
+  /** The message if already stored, and the owner of each known handle, in one read. */
+  lookup(messageId: string, handles: readonly CustomerHandle[]): Promise<{ message?: StoredMessage; owners: Map<string, string> }>;
+  /** Links a handle to a customer unless another customer holds it; returns the holder. */
+  claimIdentity(handle: CustomerHandle, customerId: string, seen: { at: string; channel: string }): Promise<string>;
+  getCustomer(customerId: string): Promise<Customer | undefined>;
+  /** Creates the customer unless it exists; returns the stored one. */
+  createCustomer(customer: Customer): Promise<Customer>;
+  /** Points the customer at a new ticket if their current ticket is still `expected`. */
+  pointCustomerAt(customerId: string, expected: string | undefined, seed: TicketSeed): Promise<boolean>;
+  /** Records a newer message on a ticket that is new or open; undefined if the ticket is not (or the message is older). */
+  joinTicket(ticketId: string, message: { key: string; channel: string; at: string }): Promise<Ticket | undefined>;
+  getTicket(ticketId: string): Promise<Ticket | undefined>;
+  /** Creates the ticket unless it exists. */
+  createTicket(ticket: Ticket): Promise<void>;
+  /** Applies a change if the ticket is still at the version it was read at; undefined if it moved on. */
+  changeTicket(ticket: Ticket, change: Change, fields: Partial<Pick<Ticket, 'status' | 'solvedAt'>>): Promise<Ticket | undefined>;
+  putAudit(entry: AuditEntry): Promise<void>;
+  /** Stores the message unless it is already stored; false if it was. */
+  commitMessage(message: StoredMessage): Promise<boolean>;
+}
+
+export interface EventPublisher {
+  publish(events: readonly DomainEvent[]): Promise<void>;
+}

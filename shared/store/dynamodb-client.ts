@@ -1,0 +1,13 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** A document client with the house marshalling options; endpoints come from the SDK's own
+ * environment variables (AWS_ENDPOINT_URL_DYNAMODB in local mode). */
+export function documentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+export const isConditionFailure = (error: unknown): boolean =>
+  (error as { name?: string })?.name === 'ConditionalCheckFailedException';

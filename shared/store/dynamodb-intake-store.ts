@@ -1,0 +1,204 @@
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CustomerHandle } from '../../events/inbound-message';
+import { type Change, joinableStatuses, type Ticket, type TicketSeed } from '../domain/ticket';
+import type { AuditEntry, Customer, IntakeStore, StoredMessage } from '../ingest/ports';
+import { isConditionFailure } from './dynamodb-client';
+import { keys, stripStorage, ticketIndexKeys } from './keys';
+
+/** The ingest side of the table. Reads that decide anything are strongly consistent. */
+export class DynamoDbIntakeStore implements IntakeStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async lookup(messageId: string, handles: readonly CustomerHandle[]) {
+    const identityKeys = handles.map((h) => keys.identity(h));
+    let pending: Record<string, unknown>[] = [keys.message(messageId), ...dedupeKeys(identityKeys)];
+    const items: Record<string, unknown>[] = [];
+    while (pending.length > 0) {
+      const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
+      items.push(...(out.Responses?.[this.table] ?? []));
+      pending = (out.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+    }
+    const owners = new Map<string, string>();
+    let message: StoredMessage | undefined;
+    for (const item of items) {
+      if (item.sk === 'MESSAGE') message = stripStorage<StoredMessage>(item);
+      else owners.set(`${item.kind}#${item.value}`, item.customerId as string);
+    }
+    return { ...(message ? { message } : {}), owners };
+  }
+
+  async claimIdentity(handle: CustomerHandle, customerId: string, seen: { at: string; channel: string }): Promise<string> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.identity(handle),
+          UpdateExpression:
+            'SET customerId = :c, kind = :kind, #value = :value, parentKey = :parent, childKey = :child, firstSeenAt = if_not_exists(firstSeenAt, :at), firstChannel = if_not_exists(firstChannel, :channel)',
+          ConditionExpression: 'attribute_not_exists(pk) OR customerId = :c',
+          ExpressionAttributeNames: { '#value': 'value' },
+          ExpressionAttributeValues: {
+            ':c': customerId,
+            ':kind': handle.kind,
+            ':value': handle.value,
+            ':parent': keys.customerParent(customerId),
+            ':child': keys.identityChild(handle),
+            ':at': seen.at,
+            ':channel': seen.channel,
+          },
+        }),
+      );
+      return customerId;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.identity(handle), ConsistentRead: true }));
+      return out.Item!.customerId as string;
+    }
+  }
+
+  async getCustomer(customerId: string): Promise<Customer | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.customer(customerId), ConsistentRead: true }));
+    return out.Item ? stripStorage<Customer>(out.Item) : undefined;
+  }
+
+  async createCustomer(customer: Customer): Promise<Customer> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.customer(customer.customerId), ...customer },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return customer;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return (await this.getCustomer(customer.customerId))!;
+    }
+  }
+
+  async pointCustomerAt(customerId: string, expected: string | undefined, seed: TicketSeed) {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.customer(customerId),
+          UpdateExpression: 'SET currentTicket = :seed',
+          ConditionExpression: expected
+            ? 'attribute_exists(pk) AND currentTicket.ticketId = :expected'
+            : 'attribute_exists(pk) AND attribute_not_exists(currentTicket)',
+          ExpressionAttributeValues: { ':seed': seed, ...(expected ? { ':expected': expected } : {}) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async joinTicket(ticketId: string, message: { key: string; channel: string; at: string }): Promise<Ticket | undefined> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.ticket(ticketId),
+          UpdateExpression: 'SET lastMessageKey = :key, lastChannel = :channel, updatedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND #status IN (:s0, :s1) AND lastMessageKey < :key',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':key': message.key, ':channel': message.channel, ':at': message.at, ':s0': joinableStatuses[0], ':s1': joinableStatuses[1] },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return stripStorage<Ticket>(out.Attributes!);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async getTicket(ticketId: string): Promise<Ticket | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.ticket(ticketId), ConsistentRead: true }));
+    return out.Item ? stripStorage<Ticket>(out.Item) : undefined;
+  }
+
+  async createTicket(ticket: Ticket): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.ticket(ticket.ticketId), ...ticketIndexKeys(ticket), ...ticket },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async changeTicket(ticket: Ticket, change: Change, fields: Partial<Pick<Ticket, 'status' | 'solvedAt'>>): Promise<Ticket | undefined> {
+    const next = { ...ticket, ...fields };
+    const status = next.status;
+    const removeSolvedAt = status !== 'solved' && ticket.solvedAt !== undefined;
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.ticket(ticket.ticketId),
+          UpdateExpression: `SET #status = :status, statusKey = :statusKey, version = :next, updatedAt = :at, lastChange = :change${
+            next.solvedAt && status === 'solved' ? ', solvedAt = :solvedAt' : ''
+          }${removeSolvedAt ? ' REMOVE solvedAt' : ''}`,
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ':statusKey': ticketIndexKeys(next).statusKey,
+            ':next': change.version,
+            ':version': ticket.version,
+            ':at': change.at,
+            ':change': change,
+            ...(next.solvedAt && status === 'solved' ? { ':solvedAt': next.solvedAt } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return stripStorage<Ticket>(out.Attributes!);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async putAudit(entry: AuditEntry): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...keys.audit(entry.ticketId, entry.at, entry.version), ...entry } }));
+  }
+
+  async commitMessage(message: StoredMessage): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...keys.message(message.messageId),
+            parentKey: keys.ticketParent(message.ticketId),
+            childKey: keys.messageChild(message.receivedAt, message.messageId),
+            ...message,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
+
+function dedupeKeys(list: { pk: string; sk: string }[]) {
+  const seen = new Set<string>();
+  return list.filter((k) => !seen.has(k.pk) && seen.add(k.pk));
+}
