@@ -1,0 +1,54 @@
+import { ArnFormat, Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { EVENT_SOURCE } from '../../events';
+import type { SwitchboardConfig } from '../../shared/config';
+import { eventRules } from '../topology';
+
+/**
+ * The Switchboard event bus, an archive of everything published on it (for replay), and one rule
+ * per topology event rule.
+ */
+export class EventBus extends Construct {
+  readonly bus: events.EventBus;
+
+  constructor(scope: Construct, id: string, config: SwitchboardConfig) {
+    super(scope, id);
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: 'switchboard' });
+    this.bus.archive('Archive', {
+      description: `Every ${config.name} event, for replay`,
+      eventPattern: { source: [EVENT_SOURCE] },
+      // 0 means keep forever, which is also what an archive without retention does.
+      retention: config.eventArchiveRetentionDays > 0 ? Duration.days(config.eventArchiveRetentionDays) : undefined,
+    });
+
+    for (const spec of eventRules) {
+      const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, {
+        logGroupName: `/switchboard/${spec.target.name}`,
+        retention: config.logRetentionDays,
+      });
+      // A native resource policy instead of the CloudWatchLogGroup target, which installs it with a
+      // custom-resource Lambda.
+      logGroup.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+      new events.Rule(this, spec.id, {
+        eventBus: this.bus,
+        description: spec.description,
+        eventPattern: { source: spec.pattern.source && [...spec.pattern.source], detailType: spec.pattern['detail-type'] && [...spec.pattern['detail-type']] },
+        targets: [{ bind: () => ({ arn: logGroupTargetArn(logGroup) }) }],
+      });
+    }
+  }
+}
+
+/** EventBridge wants the log group ARN without the `:*` suffix that `logGroupArn` carries. */
+function logGroupTargetArn(logGroup: logs.LogGroup): string {
+  return logGroup.stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}

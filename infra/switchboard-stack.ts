@@ -1,0 +1,51 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { SwitchboardConfig } from '../shared/config';
+import { Api } from './constructs/api';
+import { EventBus } from './constructs/event-bus';
+import { SwitchboardFunction } from './constructs/function';
+import { Ingest } from './constructs/ingest';
+import { Observability } from './constructs/observability';
+import { TicketsStore } from './constructs/tickets-store';
+import { type FunctionName, functions as functionSpecs } from './topology';
+
+export interface SwitchboardStackProps extends StackProps {
+  readonly config: SwitchboardConfig;
+  /** Where each function's handler is; defaults to the topology's entries. */
+  readonly entryOf?: (name: FunctionName) => string;
+}
+
+/** Switchboard: the same boxes as the README diagram, wired from the topology. */
+export class SwitchboardStack extends Stack {
+  readonly functions: Record<FunctionName, SwitchboardFunction>;
+
+  constructor(scope: Construct, id: string, { config, entryOf, ...stackProps }: SwitchboardStackProps) {
+    super(scope, id, { description: `${config.name}: serverless omnichannel customer-service ticketing`, ...stackProps });
+
+    this.functions = Object.fromEntries(
+      (Object.keys(functionSpecs) as FunctionName[]).map((name) => [
+        name,
+        new SwitchboardFunction(this, name, { name, config, entry: entryOf?.(name) }),
+      ]),
+    ) as Record<FunctionName, SwitchboardFunction>;
+    const { functions } = this;
+
+    const store = new TicketsStore(this, 'TicketsStore');
+    const events = new EventBus(this, 'Events', config);
+    const ingest = new Ingest(this, 'Ingest', { config, functions, table: store.table, bus: events.bus });
+    const api = new Api(this, 'Api', { config, functions, table: store.table });
+    const observability = new Observability(this, 'Observability', {
+      config,
+      functions,
+      ingestFunction: functions.ingest,
+      queues: ingest.queues,
+      httpApi: api.httpApi,
+    });
+
+    new CfnOutput(this, 'WebhookUrl', { value: `${api.url}webhooks/{channel}`, description: 'Channel webhook URL; put the channel name in place of {channel}' });
+    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the agent API' });
+    new CfnOutput(this, 'UserPoolId', { value: api.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: api.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'DashboardUrl', { value: observability.dashboardUrl });
+  }
+}
