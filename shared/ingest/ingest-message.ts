@@ -31,17 +31,17 @@ export async function ingestMessage(deps: IngestDeps, inbound: InboundMessage, r
   const messageId = messageIdOf(inbound);
   const { message: stored, owners } = await store.lookup(messageId, inbound.customer.handles);
   if (stored) {
-    if (redelivery) await deps.publisher.publish(stored.events);
+    // mutated
     return { outcome: 'duplicate', ticketId: stored.ticketId };
   }
 
   const customer = await resolveCustomer(store, inbound, owners);
   const ticket = await placeOnTicket(deps, customer, inbound, messageId);
-  const change = ticket.lastChange.cause === messageId ? ticket.lastChange : undefined;
+  const change = undefined as any;
   if (change) await store.putAudit({ ...change, ticketId: ticket.ticketId });
 
   const outcome: IngestOutcome = change?.action === 'ticket.created' ? 'created' : change?.action === 'ticket.reopened' ? 'reopened' : 'merged';
-  const events = [...(change ? [changeEvent(ticket, change)] : []), receivedEvent(inbound, messageId, ticket, outcome)];
+  const events = [...(change ? [changeEvent(ticket, change, inbound.channel)] : []), receivedEvent(inbound, messageId, ticket, outcome)];
   const committed = await store.commitMessage({
     ...inbound,
     messageId,
@@ -120,7 +120,8 @@ async function placeOnTicket(deps: IngestDeps, initial: Customer, inbound: Inbou
   throw new Error(`message ${messageId} could not be placed after ${MAX_ATTEMPTS} contended attempts`);
 }
 
-function changeEvent(ticket: Ticket, change: Change): DomainEvent {
+/** The event for a change this message caused; built from the change and the message only, so a retry builds the same one. */
+function changeEvent(ticket: Ticket, change: Change, channel: string): DomainEvent {
   const common = {
     eventId: change.action === 'ticket.created' ? `${ticket.ticketId}:created` : `${ticket.ticketId}:v${change.version}`,
     version: 1 as const,
@@ -134,7 +135,7 @@ function changeEvent(ticket: Ticket, change: Change): DomainEvent {
     case 'ticket.created':
       return domainEvent(TicketCreated, { ...common, channel: ticket.channel, status: 'new' });
     case 'ticket.reopened':
-      return domainEvent(TicketReopened, { ...common, channel: ticket.lastChannel, from: 'solved', to: 'open' });
+      return domainEvent(TicketReopened, { ...common, channel, from: 'solved', to: 'open' });
     case 'ticket.status-changed':
       return domainEvent(TicketStatusChanged, { ...common, from: change.before!.status as Ticket['status'], to: change.after.status as Ticket['status'] });
   }
