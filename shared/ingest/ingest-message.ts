@@ -31,13 +31,13 @@ export async function ingestMessage(deps: IngestDeps, inbound: InboundMessage, r
   const messageId = messageIdOf(inbound);
   const { message: stored, owners } = await store.lookup(messageId, inbound.customer.handles);
   if (stored) {
-    // mutated
+    if (redelivery) await deps.publisher.publish(stored.events);
     return { outcome: 'duplicate', ticketId: stored.ticketId };
   }
 
   const customer = await resolveCustomer(store, inbound, owners);
   const ticket = await placeOnTicket(deps, customer, inbound, messageId);
-  const change = undefined as any;
+  const change = ticket.lastChange.cause === messageId ? ticket.lastChange : undefined;
   if (change) await store.putAudit({ ...change, ticketId: ticket.ticketId });
 
   const outcome: IngestOutcome = change?.action === 'ticket.created' ? 'created' : change?.action === 'ticket.reopened' ? 'reopened' : 'merged';

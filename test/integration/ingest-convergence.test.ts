@@ -170,7 +170,7 @@ test('concurrent deliveries from one customer over several channels make one cus
     fc.asyncProperty(scenarioArb, fc.nat(40), async ({ deliveries }, failAt) => {
       const { table, store } = await freshWorld(false);
       const recorder = new RecordingPublisher();
-      const f = faulty(store, recorder, failAt, 'after');
+      const f = faulty(store, recorder, failAt, 'after', false);
       const deps: IngestDeps = { store: f.store, publisher: f.publisher, mergeWindowMs: WINDOW };
       const deliver = async (m: InboundMessage, redelivery = false): Promise<unknown> => {
         try {
