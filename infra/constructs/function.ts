@@ -57,9 +57,9 @@ export class SwitchboardFunction extends NodejsFunction {
         POWERTOOLS_METRICS_NAMESPACE: 'Switchboard',
         [env.config]: JSON.stringify(props.config),
       },
-      // The AWS SDK v3 stays external (the default): the nodejs22.x runtime ships it, which keeps
-      // bundles small. Everything else, Powertools and middy included, is bundled.
-      bundling: { format: OutputFormat.CJS, target: 'node22', minify: true, sourceMap: true },
+      // Everything is bundled, the AWS SDK v3 clients too: the function runs the SDK version the
+      // tests ran, not whatever the runtime ships, and each function carries only the clients it imports.
+      bundling: { format: OutputFormat.CJS, target: 'node22', minify: true, sourceMap: true, externalModules: [] },
     });
 
     Validations.of(this).acknowledge({

@@ -1,0 +1,20 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+
+/** Created once per function instance and shared by every module of it. Service name and metric
+ * namespace come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE. Never log message
+ * text, names, phone numbers or emails: log ids. */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'switchboard' });
+export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Switchboard', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'switchboard' });
+export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'switchboard' });
+
+/** Metric names, as on the dashboard. */
+export const metricNames = {
+  messagesReceived: 'MessagesReceived',
+  ticketsCreated: 'TicketsCreated',
+  messagesMerged: 'MessagesMerged',
+  ticketsReopened: 'TicketsReopened',
+  duplicatesDropped: 'DuplicatesDropped',
+  webhooksRejected: 'WebhooksRejected',
+} as const;

@@ -1,0 +1,59 @@
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+
+/**
+ * RFC 9457 problem documents. Every rejected request gets one, naming what was wrong and how to
+ * fix it.
+ */
+
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  /** For validation problems: each field and what is wrong with it. */
+  readonly errors?: readonly { readonly field: string; readonly message: string }[];
+  readonly [extension: string]: unknown;
+}
+
+/** Problem types are URNs; the README's "Errors" table explains each. */
+const TYPE_BASE = 'urn:switchboard:problem:';
+
+export class HttpProblem extends Error {
+  readonly problem: Problem;
+  readonly headers: Record<string, string>;
+  constructor(status: number, slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+    super(detail);
+    this.problem = { type: `${TYPE_BASE}${slug}`, title, status, detail, ...extensions };
+    this.headers = headers;
+  }
+}
+
+export const problems = {
+  badRequest: (detail: string, errors?: Problem['errors']) => new HttpProblem(400, 'invalid-request', 'The request is not valid', detail, errors ? { errors } : {}),
+  unauthorized: (detail: string) => new HttpProblem(401, 'unauthorized', 'The request could not be authenticated', detail),
+  forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'Not allowed', detail),
+  notFound: (detail: string) => new HttpProblem(404, 'not-found', 'Not found', detail),
+  tooLarge: (limit: number) =>
+    new HttpProblem(413, 'too-large', 'The request body is too large', `The body must be at most ${limit} bytes.`, { limitBytes: limit }),
+  unsupportedMediaType: (expected: string) =>
+    new HttpProblem(415, 'unsupported-media-type', 'Unsupported content type', `Send the body as ${expected}.`),
+  unavailable: (detail: string) => new HttpProblem(503, 'unavailable', 'Temporarily unavailable', detail, {}, { 'Retry-After': '5' }),
+  internal: () => new HttpProblem(500, 'internal', 'Internal error', 'Something went wrong on our side; it has been logged. Retry later.'),
+};
+
+export function problemResponse(p: HttpProblem): APIGatewayProxyResultV2 {
+  return {
+    statusCode: p.problem.status,
+    headers: { 'content-type': 'application/problem+json', ...p.headers },
+    body: JSON.stringify(p.problem),
+  };
+}
+
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/** Zod issues as problem `errors`: a dotted field path and the message. */
+export function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix = ''): { field: string; message: string }[] {
+  return issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)', message: i.message }));
+}
