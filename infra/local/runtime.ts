@@ -1,0 +1,131 @@
+import { rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { SwitchboardConfig } from '../../shared/config';
+import { channels } from '../../shared/channels/registry';
+import { repoRoot } from '../constructs/function';
+import { env, type FunctionName, functions, routes } from '../topology';
+import { signingKey } from './dev-tokens';
+import { ensureTable, localClient, startDynalite } from './dynamodb';
+import { type LocalEventBus, startEventBus } from './event-bus';
+import { createLocalHttpServer, type HttpFunction } from './http';
+import { type LocalQueues, pollQueue, type SqsConsumer, startQueues } from './queues';
+
+/**
+ * Switchboard on this machine: the same handlers as the deployed stack, wired by the same topology
+ * to stand-ins that speak the AWS APIs (dynalite, fauxqs, a PutEvents bus), through the same SDK
+ * clients, pointed there by the SDK's AWS_ENDPOINT_URL_<SERVICE> variables.
+ */
+
+export interface LocalOptions {
+  readonly config: SwitchboardConfig;
+  /** Where tickets and the dev signing key live; `undefined` keeps everything in memory. */
+  readonly dataDir?: string;
+  readonly fresh?: boolean;
+  readonly port?: number;
+  /** Shorter than the deployed queue's, so a failed message comes back in seconds. */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Concurrent batches per queue, like Lambda's pollers. */
+  readonly pollers?: number;
+}
+
+export interface LocalSwitchboard {
+  readonly url: string;
+  readonly port: number;
+  readonly tableName: string;
+  readonly dynamoEndpoint: string;
+  readonly queues: LocalQueues;
+  readonly bus: LocalEventBus;
+  readonly signingKey: Uint8Array;
+  readonly handlers: Record<FunctionName, unknown>;
+  close(): Promise<void>;
+}
+
+export const LOCAL_TABLE = 'switchboard-local';
+export const LOCAL_BUS = 'switchboard';
+
+export async function startLocal(options: LocalOptions): Promise<LocalSwitchboard> {
+  const { config, dataDir } = options;
+  if (dataDir && options.fresh) {
+    rmSync(join(dataDir, 'dynamodb'), { recursive: true, force: true });
+    rmSync(join(dataDir, 'events'), { recursive: true, force: true });
+  }
+  const dynamo = await startDynalite(dataDir ? join(dataDir, 'dynamodb') : undefined);
+  const dynamoClient = localClient(dynamo.endpoint);
+  await ensureTable(dynamoClient, LOCAL_TABLE);
+  dynamoClient.destroy();
+  const queues = await startQueues(config, options.visibilityTimeoutSeconds ?? 5);
+  const bus = await startEventBus(dataDir ? join(dataDir, 'events') : undefined);
+
+  // What the stack sets on each function, pointed at the stand-ins; set before the handlers load.
+  Object.assign(process.env, {
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SQS: queues.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+    [env.table]: LOCAL_TABLE,
+    [env.eventBus]: LOCAL_BUS,
+    [env.config]: JSON.stringify(config),
+    POWERTOOLS_SERVICE_NAME: 'switchboard',
+    POWERTOOLS_METRICS_NAMESPACE: 'Switchboard',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  });
+  for (const q of queues.queues) process.env[q.spec.urlEnv] = q.url;
+  for (const name of Object.keys(channels)) {
+    const key = `SWITCHBOARD_${name.toUpperCase()}_SECRET`;
+    process.env[key] ??= `local-${name}-secret`;
+  }
+
+  const handlers = {} as Record<FunctionName, unknown>;
+  for (const name of Object.keys(functions) as FunctionName[]) {
+    const module = (await import(join(repoRoot, functions[name].entry))) as { handler: unknown };
+    handlers[name] = module.handler;
+  }
+
+  const pollers = queues.queues.map((q) =>
+    pollQueue(queues.client, q, handlers[q.spec.consumer] as SqsConsumer, config.ingest.batchSize, options.pollers ?? 2),
+  );
+
+  const key = signingKey(dataDir ?? join(repoRoot, '.switchboard'));
+  const server: Server = createLocalHttpServer({
+    routes,
+    handlers: handlers as Record<FunctionName, HttpFunction>,
+    signingKey: key,
+    extras: async (method, path) => {
+      if (method !== 'GET') return undefined;
+      if (path === '/health') return { status: 200, body: { status: 'ok' } };
+      if (path === '/dev/events') return { status: 200, body: Object.fromEntries(bus.delivered) };
+      return undefined;
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    tableName: LOCAL_TABLE,
+    dynamoEndpoint: dynamo.endpoint,
+    queues,
+    bus,
+    signingKey: key,
+    handlers,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      await Promise.all(pollers.map((p) => p.stop()));
+      await queues.close();
+      await bus.close();
+      await dynamo.close();
+    },
+  };
+}
+

@@ -1,0 +1,24 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../constructs/function';
+import { userGroups } from '../topology';
+import { issueDevToken, isUserGroup, signingKey } from './dev-tokens';
+
+/** `npm run token -- --role agent --sub alice`: a local sign-in token, alone on stdout. */
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      role: { type: 'string', default: 'agent' },
+      sub: { type: 'string', default: 'dev' },
+      email: { type: 'string' },
+    },
+  });
+  if (!isUserGroup(values.role)) {
+    console.error(`--role must be one of: ${userGroups.join(', ')}`);
+    process.exit(2);
+  }
+  const key = signingKey(join(repoRoot, '.switchboard'));
+  process.stdout.write(`${await issueDevToken(key, { sub: values.sub, role: values.role, ...(values.email ? { email: values.email } : {}) })}\n`);
+}
+
+void main();

@@ -1,0 +1,116 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
+import { z } from 'zod';
+import { attachmentRef, type CustomerHandle, type InboundMessage } from '../../events/inbound-message';
+import { fieldErrors, problems } from '../http/problem';
+import type { Channel, WebhookRequest } from './channel';
+import { hmacSha256Hex, safeEqual } from './signatures';
+
+/**
+ * The generic signed channel for web forms, in-app messages and chat widgets. The sender signs
+ * `<timestamp>.<raw body>` with HMAC-SHA256 and the channel secret:
+ *
+ *   X-Switchboard-Timestamp: <unix seconds>
+ *   X-Switchboard-Signature: sha256=<hex>
+ */
+
+export const webPayload = z
+  .object({
+    messageId: z.string().trim().min(1).max(200),
+    customer: z
+      .object({
+        id: z.string().trim().min(1).max(200).optional(),
+        email: z.email().max(254).optional(),
+        phone: z.string().trim().min(3).max(32).optional(),
+        name: z.string().trim().min(1).max(200).optional(),
+      })
+      .strict()
+      .refine((c) => c.id || c.email || c.phone, 'needs at least one of id, email or phone'),
+    text: z.string().max(65_536).default(''),
+    attachments: z.array(attachmentRef).max(20).default([]),
+    sentAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .refine((p) => p.text.trim().length > 0 || p.attachments.length > 0, { message: 'a message needs text or an attachment', path: ['text'] });
+export type WebPayload = z.input<typeof webPayload>;
+
+export const SIGNATURE_HEADER = 'x-switchboard-signature';
+export const TIMESTAMP_HEADER = 'x-switchboard-timestamp';
+
+/** Signs a body as the web channel expects; used by SDKs, tests and local mode's example. */
+export function signWebRequest(secret: string, rawBody: string, timestamp = Math.floor(Date.now() / 1000)) {
+  return { [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: `sha256=${hmacSha256Hex(secret, `${timestamp}.${rawBody}`)}` };
+}
+
+/** Verifies the HMAC signature and freshness of a request signed like the web channel. */
+export function verifySignedRequest(request: WebhookRequest, secret: string, now: Date, maxClockSkewSeconds: number): void {
+  const timestamp = request.headers[TIMESTAMP_HEADER];
+  const signature = request.headers[SIGNATURE_HEADER];
+  if (!timestamp || !signature) {
+    throw problems.unauthorized(`Sign the request: send ${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER} headers.`);
+  }
+  const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : NaN;
+  if (Number.isNaN(seconds) || Math.abs(now.getTime() / 1000 - seconds) > maxClockSkewSeconds) {
+    throw problems.unauthorized(`The timestamp is missing, malformed or more than ${maxClockSkewSeconds} seconds from now; sign again with the current time.`);
+  }
+  const expected = `sha256=${hmacSha256Hex(secret, Buffer.concat([Buffer.from(`${timestamp}.`), request.rawBody]))}`;
+  if (!safeEqual(signature, expected)) {
+    throw problems.unauthorized('The signature does not match the body and timestamp for this channel\'s secret.');
+  }
+}
+
+export function normalizePhone(raw: string, region: string): string | undefined {
+  const phone = parsePhoneNumberFromString(raw, region as CountryCode);
+  return phone?.isValid() ? phone.number : undefined;
+}
+
+function parseJson(request: WebhookRequest): unknown {
+  try {
+    return JSON.parse(request.rawBody.toString('utf8'));
+  } catch {
+    throw problems.badRequest('The body is not valid JSON.');
+  }
+}
+
+export const web: Channel = {
+  name: 'web',
+  contentType: 'application/json',
+
+  verify(request, context) {
+    verifySignedRequest(request, context.secret, context.now, context.maxClockSkewSeconds);
+  },
+
+  parse(request, context): InboundMessage[] {
+    const result = webPayload.safeParse(parseJson(request));
+    if (!result.success) throw problems.badRequest('The message does not match the web channel format.', fieldErrors(result.error.issues));
+    const p = result.data;
+    const handles: CustomerHandle[] = [];
+    if (p.customer.phone) {
+      const e164 = normalizePhone(p.customer.phone, context.defaultPhoneRegion);
+      if (!e164) throw problems.badRequest('The phone number is not valid.', [{ field: 'customer.phone', message: `not a valid phone number (numbers without a country code are read as ${context.defaultPhoneRegion})` }]);
+      handles.push({ kind: 'phone', value: e164 });
+    }
+    if (p.customer.email) handles.push({ kind: 'email', value: p.customer.email.toLowerCase() });
+    if (p.customer.id) handles.push({ kind: 'channel-user', value: `web:${p.customer.id}` });
+    return [
+      {
+        schemaVersion: 1,
+        channel: 'web',
+        providerMessageId: p.messageId,
+        customer: { handles, ...(p.customer.name ? { displayName: p.customer.name } : {}) },
+        text: p.text,
+        attachments: p.attachments,
+        sentAt: p.sentAt ? new Date(p.sentAt).toISOString() : context.receivedAt,
+        receivedAt: context.receivedAt,
+        rawRef: `web:${p.messageId}`,
+      },
+    ];
+  },
+
+  acknowledge(messages) {
+    return {
+      statusCode: 202,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accepted: messages.map((m) => m.providerMessageId) }),
+    };
+  },
+};

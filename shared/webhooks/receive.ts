@@ -1,0 +1,62 @@
+import type { SwitchboardConfig } from '../config';
+import type { ChannelContext, WebhookRequest, WebhookResponse } from '../channels/channel';
+import { channels } from '../channels/registry';
+import { HttpProblem, problems } from '../http/problem';
+import type { MessageQueue } from '../queue/sqs-message-queue';
+
+export interface ReceiveDeps {
+  readonly config: SwitchboardConfig;
+  readonly queue: MessageQueue;
+  readonly secretOf: (channel: string) => Promise<string>;
+  readonly now: () => Date;
+}
+
+export interface Received {
+  readonly response: WebhookResponse;
+  readonly channel: string;
+  readonly accepted: number;
+}
+
+/**
+ * A channel webhook, from request to durable queue: the checks run cheapest first, and the
+ * provider gets its acknowledgement only after every message is queued. Rejections are thrown as
+ * HttpProblems; a queue that cannot take the messages is a 503, so the provider retries.
+ */
+export async function receiveWebhook(channelName: string, request: WebhookRequest, deps: ReceiveDeps): Promise<Received> {
+  const channel = channels[channelName];
+  const enabled = (deps.config.channels as Record<string, { enabled: boolean } | undefined>)[channelName]?.enabled;
+  if (!channel || !enabled) throw problems.notFound(`There is no enabled channel "${channelName}". Enabled: ${enabledChannels(deps.config).join(', ') || 'none'}.`);
+
+  const limit = deps.config.webhook.maxBodyBytes;
+  if (request.rawBody.length > limit) throw problems.tooLarge(limit);
+
+  const context: ChannelContext = {
+    secret: await deps.secretOf(channel.name),
+    now: deps.now(),
+    maxClockSkewSeconds: deps.config.webhook.maxClockSkewSeconds,
+    defaultPhoneRegion: deps.config.defaultPhoneRegion,
+  };
+
+  if (request.method === 'GET') {
+    if (!channel.handshake) throw new HttpProblem(405, 'method-not-allowed', 'Method not allowed', `Channel "${channel.name}" takes POST only.`, {}, { allow: 'POST' });
+    return { response: channel.handshake(request, context), channel: channel.name, accepted: 0 };
+  }
+
+  const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (contentType !== channel.contentType) throw problems.unsupportedMediaType(channel.contentType);
+
+  channel.verify(request, context);
+  const messages = channel.parse(request, { ...context, receivedAt: context.now.toISOString() });
+  try {
+    await deps.queue.enqueue(messages);
+  } catch {
+    throw problems.unavailable('The message could not be queued; nothing was accepted. Retry shortly.');
+  }
+  return { response: channel.acknowledge(messages), channel: channel.name, accepted: messages.length };
+}
+
+function enabledChannels(config: SwitchboardConfig): string[] {
+  return Object.entries(config.channels)
+    .filter(([name, c]) => c.enabled && channels[name])
+    .map(([name]) => name);
+}
