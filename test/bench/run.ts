@@ -14,7 +14,7 @@ import { measureThroughput, printThroughput, type ThroughputResult } from './thr
  * `npm run bench`: what a message costs in DynamoDB, how fast the local stack ingests compared with
  * raw DynamoDB writes, and how big and how slow to load each function bundle is. Prints figures and
  * whether each target is met; it asserts nothing. Tunables (environment): BENCH_MESSAGES (600),
- * BENCH_POLLERS (2), BENCH_COST_MESSAGES (50), BENCH_INIT_RUNS (7).
+ * BENCH_POLLERS (2), BENCH_COST_MESSAGES (50), BENCH_INIT_RUNS (9).
  */
 
 // Quiet handlers in local mode; set before startLocal loads them.
@@ -99,7 +99,7 @@ async function main() {
     `(local-mode warnings suppressed during part 2: ${noise.counts.queueUrl} SQS client "Invalid URL" warnings for fauxqs's queue URL, ${noise.counts.emptyMetrics} Powertools "no metrics to publish" notices)`,
   );
 
-  const bundles = await measureBundles(numberEnv('BENCH_INIT_RUNS', 7));
+  const bundles = await measureBundles(numberEnv('BENCH_INIT_RUNS', 9));
   printBundles(bundles);
 
   console.log(summary(startedAt, cost, throughput, bundles));
