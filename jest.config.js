@@ -1,11 +1,11 @@
 // Three projects, run together by `npm test` or one at a time with `jest --selectProjects NAME`.
-// @middy/core and fauxqs ship ES modules only, so ts-jest transforms them too.
+// @middy/core, fauxqs and jose ship ES modules only, so ts-jest transforms them too.
 const shared = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true }, diagnostics: false }],
   },
-  transformIgnorePatterns: ['node_modules/(?!(@middy|fauxqs)/)'],
+  transformIgnorePatterns: ['node_modules/(?!(@middy|fauxqs|jose)/)'],
 };
 
 module.exports = {

@@ -31,7 +31,7 @@ export const deadLetterName = (spec: QueueSpec) => `switchboard-${spec.id}-dlq`;
 export async function startQueues(config: SwitchboardConfig, visibilityTimeoutSeconds: number): Promise<LocalQueues> {
   // fauxqs ships ES modules only.
   const { startFauxqs } = await import('fauxqs');
-  const server = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
+  const server = await startFauxqs({ port: 0, logger: false });
   const endpoint = `http://127.0.0.1:${server.port}`;
   const client = new SQSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const created: LocalQueue[] = [];
