@@ -6,6 +6,8 @@ const shared = {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true }, diagnostics: false }],
   },
   transformIgnorePatterns: ['node_modules/(?!(@middy|fauxqs|jose)/)'],
+  // fauxqs declares an `import` export only, which jest's CommonJS resolver does not follow.
+  moduleNameMapper: { '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js' },
 };
 
 module.exports = {

@@ -13,7 +13,8 @@ import { logger, metricNames, metrics } from '../commons/powertools';
 const ingestQueue = queues.find((q) => q.id === 'ingest')!;
 const deps = {
   config: runtimeConfig(),
-  queue: new SqsMessageQueue(new SQSClient({}), requiredEnv(ingestQueue.urlEnv)),
+  // The endpoint comes from the SDK's configuration (regional, or AWS_ENDPOINT_URL_SQS locally), not the queue URL's host.
+  queue: new SqsMessageQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), requiredEnv(ingestQueue.urlEnv)),
   secretOf: channelSecret,
   now: () => new Date(),
 };

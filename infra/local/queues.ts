@@ -33,7 +33,7 @@ export async function startQueues(config: SwitchboardConfig, visibilityTimeoutSe
   const { startFauxqs } = await import('fauxqs');
   const server = await startFauxqs({ port: 0, logger: false });
   const endpoint = `http://127.0.0.1:${server.port}`;
-  const client = new SQSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new SQSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });
   const created: LocalQueue[] = [];
   for (const spec of queues) {
     const dlq = await client.send(new CreateQueueCommand({ QueueName: deadLetterName(spec), Attributes: { MessageRetentionPeriod: '1209600' } }));
