@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Every Switchboard domain event is published on the Switchboard bus with this source. */
 export const EVENT_SOURCE = 'switchboard';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The canonical inbound message: what every channel's webhook turns a provider payload into, and

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent, eventEnvelope } from './define';
 
 /** Carries ids and facts, never the text or the customer's handles: read those from the table. */

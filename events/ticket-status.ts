@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The lifecycle every ticket moves through. `pending` means waiting on the customer. */
 export const ticketStatuses = ['new', 'open', 'pending', 'solved', 'closed'] as const;

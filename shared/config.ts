@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseDuration } from 'tinyduration';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The one configuration of a Switchboard deployment. The CDK app and local mode both read it from

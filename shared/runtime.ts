@@ -10,9 +10,3 @@ export function runtimeConfig(): SwitchboardConfig {
 }
 
 export const mergeWindowMs = () => durationToMs(runtimeConfig().mergeWindow);
-
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
-}

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { env } from '../../infra/topology';
 import { callerOf, requireGroup } from '../../shared/http/caller';
 import { jsonResponse, problems } from '../../shared/http/problem';
-import { requiredEnv } from '../../shared/runtime';
+import { requiredEnv } from '../../shared/env';
 import { documentClient } from '../../shared/store/dynamodb-client';
 import { DynamoDbTicketQueries, type TicketQueries } from '../../shared/store/ticket-queries';
 import { ticketReaders } from '../../shared/tickets/access';

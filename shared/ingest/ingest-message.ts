@@ -35,8 +35,8 @@ export async function ingestMessage(deps: IngestDeps, inbound: InboundMessage, r
     return { outcome: 'duplicate', ticketId: stored.ticketId };
   }
 
-  const customer = await resolveCustomer(store, inbound, owners);
-  const ticket = await placeOnTicket(deps, customer, inbound, messageId);
+  const { customer, stored: customerStored } = await resolveCustomer(store, inbound, owners);
+  const ticket = await placeOnTicket(deps, customer, customerStored, inbound, messageId);
   const change = ticket.lastChange.cause === messageId ? ticket.lastChange : undefined;
   if (change) await store.putAudit({ ...change, ticketId: ticket.ticketId });
 
@@ -56,8 +56,13 @@ export async function ingestMessage(deps: IngestDeps, inbound: InboundMessage, r
   return { outcome, ticketId: ticket.ticketId };
 }
 
-async function resolveCustomer(store: IntakeStore, inbound: InboundMessage, owners: Map<string, string>): Promise<Customer> {
-  let choice = chooseCustomer(inbound.customer.handles, owners);
+/**
+ * The customer a message belongs to: an existing one (read), or, when its anchor handle was unknown
+ * and is now claimed, a new one not yet stored, which placeOnTicket creates already pointing at its
+ * first ticket (one write instead of a read, a create and a pointer update).
+ */
+async function resolveCustomer(store: IntakeStore, inbound: InboundMessage, owners: Map<string, string>): Promise<{ customer: Customer; stored: boolean }> {
+  const choice = chooseCustomer(inbound.customer.handles, owners);
   const seen = { at: inbound.receivedAt, channel: inbound.channel };
   for (const [i, handle] of choice.toClaim.entries()) {
     const holder = await store.claimIdentity(handle, choice.customerId, seen);
@@ -66,19 +71,27 @@ async function resolveCustomer(store: IntakeStore, inbound: InboundMessage, owne
     // Someone linked our anchor to another customer meanwhile: that customer is this one.
     if (choice.isNew && i === 0) return resolveCustomer(store, inbound, owners);
   }
-  const existing = await store.getCustomer(choice.customerId);
-  if (existing) return existing;
-  return store.createCustomer({
+  const draft: Customer = {
     customerId: choice.customerId,
     createdAt: inbound.receivedAt,
     ...(inbound.customer.displayName ? { displayName: inbound.customer.displayName } : {}),
-  });
+  };
+  if (choice.isNew) return { customer: draft, stored: false };
+  // Known handle: the customer exists, unless its creator crashed (or is still working) between claim and create.
+  const existing = (await store.getCustomer(choice.customerId)) ?? (await store.createCustomer(draft));
+  return { customer: existing, stored: true };
 }
 
-async function placeOnTicket(deps: IngestDeps, initial: Customer, inbound: InboundMessage, messageId: string): Promise<Ticket> {
+async function placeOnTicket(deps: IngestDeps, initial: Customer, customerStored: boolean, inbound: InboundMessage, messageId: string): Promise<Ticket> {
   const { store } = deps;
   const message = { key: messageKeyOf(inbound.receivedAt, messageId), channel: inbound.channel, at: inbound.receivedAt };
   let customer = initial;
+  if (!customerStored) {
+    const seed = seedFor(customer, inbound, messageId);
+    customer = await store.createCustomer({ ...customer, currentTicket: seed });
+    // Ours unless a concurrent message of this customer created it first; then place as for anyone known.
+    if (customer.currentTicket?.ticketId === seed.ticketId) return createSeededTicket(store, seed);
+  }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = customer.currentTicket;
     if (current) {
@@ -102,22 +115,29 @@ async function placeOnTicket(deps: IngestDeps, initial: Customer, inbound: Inbou
         continue;
       }
     }
-    const seed: TicketSeed = {
-      ticketId: ticketIdFor(messageId),
-      customerId: customer.customerId,
-      channel: inbound.channel,
-      subject: subjectOf(inbound.text, inbound.attachments.length),
-      createdAt: inbound.receivedAt,
-      messageId,
-    };
-    if (await store.pointCustomerAt(customer.customerId, current?.ticketId, seed)) {
-      const ticket = ticketFromSeed(seed);
-      await store.createTicket(ticket);
-      return ticket;
-    }
+    const seed = seedFor(customer, inbound, messageId);
+    if (await store.pointCustomerAt(customer.customerId, current?.ticketId, seed)) return createSeededTicket(store, seed);
     customer = (await store.getCustomer(customer.customerId)) ?? customer;
   }
   throw new Error(`message ${messageId} could not be placed after ${MAX_ATTEMPTS} contended attempts`);
+}
+
+function seedFor(customer: Customer, inbound: InboundMessage, messageId: string): TicketSeed {
+  return {
+    ticketId: ticketIdFor(messageId),
+    customerId: customer.customerId,
+    channel: inbound.channel,
+    subject: subjectOf(inbound.text, inbound.attachments.length),
+    createdAt: inbound.receivedAt,
+    messageId,
+  };
+}
+
+/** Creates the ticket the customer now points at; a retry that finds it created goes on from there. */
+async function createSeededTicket(store: IntakeStore, seed: TicketSeed): Promise<Ticket> {
+  const ticket = ticketFromSeed(seed);
+  await store.createTicket(ticket);
+  return ticket;
 }
 
 /** The event for a change this message caused; built from the change and the message only, so a retry builds the same one. */

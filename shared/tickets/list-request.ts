@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { inboundMessage } from '../../events/inbound-message';
 import { ticketStatuses } from '../../events/ticket-status';
 import type { Ticket } from '../domain/ticket';
