@@ -1,13 +1,10 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { InboundMessage } from '../../events/inbound-message';
-import { ensureTable, localClient, startDynalite } from '../../infra/local/dynamodb';
-import { durationToMs, parseConfig } from '../../shared/config';
-import { ingestMessage, type IngestDeps } from '../../shared/ingest/ingest-message';
-import { documentClient } from '../../shared/store/dynamodb-client';
-import { DynamoDbIntakeStore } from '../../shared/store/dynamodb-intake-store';
+import { localClient, startDynalite } from '../../infra/local/dynamodb';
+import { ingestMessage } from '../../shared/ingest/ingest-message';
 import { tableDesign } from '../../shared/store/table-design';
-import { inbound, RecordingPublisher } from '../support/messages';
-import { attachMeter, countBy, type MeterReading, readCommands, type WriteRecord, writeCommands } from './dynamodb-meter';
+import { inbound } from '../support/messages';
+import { countBy, meteredIngest, type MeterReading, readCommands, type WriteRecord, writeCommands } from './dynamodb-meter';
 import { fmt } from './stats';
 
 /**
@@ -50,13 +47,7 @@ export async function measureDynamoDbCost(perCase = 50): Promise<CostResult> {
   const client = localClient(dynamo.endpoint);
   const inspector = localClient(dynamo.endpoint); // unmetered: reads items back for the index estimate
   const table = 'bench-cost';
-  await ensureTable(client, table);
-  const meter = attachMeter(client);
-  const deps: IngestDeps = {
-    store: new DynamoDbIntakeStore(documentClient(client), table),
-    publisher: new RecordingPublisher(),
-    mergeWindowMs: durationToMs(parseConfig({}).mergeWindow),
-  };
+  const { meter, deps } = await meteredIngest(client, table);
 
   const firsts: InboundMessage[] = [];
   const followUps: InboundMessage[] = [];

@@ -1,4 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../../infra/local/dynamodb';
+import { durationToMs, parseConfig } from '../../shared/config';
+import type { IngestDeps } from '../../shared/ingest/ingest-message';
+import { documentClient } from '../../shared/store/dynamodb-client';
+import { DynamoDbIntakeStore } from '../../shared/store/dynamodb-intake-store';
+import { RecordingPublisher } from '../support/messages';
 
 /**
  * Counts what a DynamoDBClient sends, by command, and the capacity DynamoDB (here dynalite) says it
@@ -110,4 +116,16 @@ export function countBy(reading: MeterReading, kind: Set<string>): number {
   let n = 0;
   for (const [command, count] of reading.requests) if (kind.has(command)) n += count;
   return n;
+}
+
+/** A fresh table and ingest wired to it through a metered client, with the default merge window; events are recorded, not sent. */
+export async function meteredIngest(client: DynamoDBClient, table: string): Promise<{ meter: Meter; deps: IngestDeps }> {
+  await ensureTable(client, table);
+  const meter = attachMeter(client);
+  const deps: IngestDeps = {
+    store: new DynamoDbIntakeStore(documentClient(client), table),
+    publisher: new RecordingPublisher(),
+    mergeWindowMs: durationToMs(parseConfig({}).mergeWindow),
+  };
+  return { meter, deps };
 }

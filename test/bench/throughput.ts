@@ -1,15 +1,13 @@
 import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { InboundMessage } from '../../events/inbound-message';
-import { ensureTable, localClient } from '../../infra/local/dynamodb';
+import { localClient } from '../../infra/local/dynamodb';
 import type { BusEvent } from '../../infra/local/event-bus';
 import type { LocalSwitchboard } from '../../infra/local/runtime';
 import { signWebRequest } from '../../shared/channels/web';
-import { durationToMs, parseConfig } from '../../shared/config';
-import { ingestMessage, type IngestDeps } from '../../shared/ingest/ingest-message';
+import { ingestMessage } from '../../shared/ingest/ingest-message';
 import { documentClient } from '../../shared/store/dynamodb-client';
-import { DynamoDbIntakeStore } from '../../shared/store/dynamodb-intake-store';
-import { inbound, RecordingPublisher } from '../support/messages';
-import { attachMeter } from './dynamodb-meter';
+import { inbound } from '../support/messages';
+import { meteredIngest } from './dynamodb-meter';
 import { elapsedMs, fmt, pool } from './stats';
 
 /**
@@ -204,13 +202,7 @@ async function throughStack(local: LocalSwitchboard, options: ThroughputOptions)
 async function direct(local: LocalSwitchboard, options: ThroughputOptions) {
   const client = localClient(local.dynamoEndpoint);
   const table = 'bench-direct';
-  await ensureTable(client, table);
-  const meter = attachMeter(client);
-  const deps: IngestDeps = {
-    store: new DynamoDbIntakeStore(documentClient(client), table),
-    publisher: new RecordingPublisher(),
-    mergeWindowMs: durationToMs(parseConfig({}).mergeWindow),
-  };
+  const { meter, deps } = await meteredIngest(client, table);
   const toInbound = (m: Planned): InboundMessage =>
     inbound({ providerMessageId: m.providerMessageId, customer: { handles: [{ kind: 'email', value: m.email }], displayName: m.name }, text: m.text, at: new Date().toISOString() });
   const placements: Record<string, number> = {};
