@@ -89,8 +89,9 @@ async function placeOnTicket(deps: IngestDeps, initial: Customer, customerStored
   if (!customerStored) {
     const seed = seedFor(customer, inbound, messageId);
     customer = await store.createCustomer({ ...customer, currentTicket: seed });
-    // Ours unless a concurrent message of this customer created it first; then place as for anyone known.
-    if (customer.currentTicket?.ticketId === seed.ticketId) return createSeededTicket(store, seed);
+    // Ours, or a concurrent delivery of this same message created it first: either way the stored seed
+    // (a provider's retry carries another receivedAt) makes the ticket. Another message's: place as for anyone known.
+    if (customer.currentTicket?.ticketId === seed.ticketId) return createSeededTicket(store, customer.currentTicket);
   }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = customer.currentTicket;

@@ -91,14 +91,26 @@ const messagesArb = fc
     ),
   );
 
-/** Deliveries: every message at least once, some twice, in any order. */
-const scenarioArb = messagesArb.chain((messages) =>
-  fc
-    .tuple(fc.array(fc.nat(messages.length - 1), { maxLength: 2 }), fc.boolean())
-    .chain(([dupes, solvedBefore]) =>
-      fc.shuffledSubarray([...messages, ...dupes.map((i) => messages[i])], { minLength: messages.length + dupes.length }).map((deliveries) => ({ deliveries, solvedBefore })),
-    ),
-);
+/**
+ * A provider's retry of a message: the same provider message id, accepted again by the webhook, so
+ * received up to a few seconds later (0: the queue delivering the very same record twice).
+ */
+const redelivered = (m: InboundMessage, laterMs: number): InboundMessage => ({ ...m, receivedAt: new Date(Date.parse(m.receivedAt) + laterMs).toISOString() });
+
+/**
+ * Deliveries: every message at least once, some twice, in any order. `retryDelaysMs` are how much
+ * later a second delivery may be received: 0 is the queue handing out the same record again.
+ */
+const scenarioArb = (retryDelaysMs: readonly number[]) =>
+  messagesArb.chain((messages) =>
+    fc
+      .tuple(fc.array(fc.tuple(fc.nat(messages.length - 1), fc.constantFrom(...retryDelaysMs)), { maxLength: 2 }), fc.boolean())
+      .chain(([dupes, solvedBefore]) =>
+        fc
+          .shuffledSubarray([...messages, ...dupes.map(([i, laterMs]) => redelivered(messages[i], laterMs))], { minLength: messages.length + dupes.length })
+          .map((deliveries) => ({ deliveries, solvedBefore })),
+      ),
+  );
 
 const WINDOW = durationToMs('PT24H');
 
@@ -151,7 +163,9 @@ const byId = (events: readonly DomainEvent[]) => new Map(events.map((e) => [e.de
 
 test('a failure before or after any write or publish, then the retry, converges to the run without the failure', async () => {
   await fc.assert(
-    fc.asyncProperty(scenarioArb, fc.constantFrom<Mode>('before', 'after'), async ({ deliveries, solvedBefore }, mode) => {
+    // The queue's retry is the same record. (Of two provider copies racing, which one's receivedAt the
+    // ticket's lastMessageKey shows depends on timing, failure or not; the concurrency test covers them.)
+    fc.asyncProperty(scenarioArb([0]), fc.constantFrom<Mode>('before', 'after'), async ({ deliveries, solvedBefore }, mode) => {
       const clean = await runSequential(deliveries, solvedBefore);
       for (let failAt = 1; failAt <= clean.steps; failAt++) {
         const crashed = await runSequential(deliveries, solvedBefore, { failAt, mode, pause: false });
@@ -167,7 +181,7 @@ test('a failure before or after any write or publish, then the retry, converges 
 
 test('concurrent deliveries from one customer over several channels make one customer, one ticket, each message once', async () => {
   await fc.assert(
-    fc.asyncProperty(scenarioArb, fc.nat(40), async ({ deliveries }, failAt) => {
+    fc.asyncProperty(scenarioArb([0, 7_000]), fc.nat(40), async ({ deliveries }, failAt) => {
       const { table, store } = await freshWorld(false);
       const recorder = new RecordingPublisher();
       const f = faulty(store, recorder, failAt, 'after', false);
