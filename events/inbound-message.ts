@@ -19,7 +19,8 @@ export const customerHandle = z.discriminatedUnion('kind', [
 export type CustomerHandle = z.infer<typeof customerHandle>;
 
 export const attachmentRef = z.object({
-  url: z.url().max(2048),
+  /** https only: an agent's browser will open it, and Switchboard may fetch it. */
+  url: z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(2048),
   contentType: z.string().max(255).optional(),
   name: z.string().max(255).optional(),
   sizeBytes: z.number().int().nonnegative().optional(),

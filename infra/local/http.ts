@@ -47,7 +47,7 @@ export function createLocalHttpServer(options: LocalHttpOptions): Server {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseUrl(req.url);
     const method = req.method ?? 'GET';
     const extra = await options.extras(method, url.pathname);
     if (extra) return send(res, { statusCode: extra.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(extra.body) });
@@ -60,7 +60,7 @@ export function createLocalHttpServer(options: LocalHttpOptions): Server {
         : problems.notFound(`No route ${method} ${url.pathname}.`);
     }
     const body = await readBody(req);
-    const pathParameters = Object.fromEntries(match.r.params.map((p, i) => [p, decodeURIComponent(match.m![i + 1])]));
+    const pathParameters = Object.fromEntries(match.r.params.map((p, i) => [p, decodePathPart(match.m![i + 1])]));
     const event = gatewayEvent(req, url, method, match.r, pathParameters, body);
     if (match.r.auth === 'jwt') {
       const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
@@ -69,6 +69,22 @@ export function createLocalHttpServer(options: LocalHttpOptions): Server {
       (event.requestContext as unknown as { authorizer: unknown }).authorizer = { jwt: { claims, scopes: null } };
     }
     send(res, await options.handlers[match.r.function](event, lambdaContext(match.r.function)));
+  }
+}
+
+function parseUrl(raw: string | undefined): URL {
+  try {
+    return new URL(raw ?? '/', 'http://localhost');
+  } catch {
+    throw problems.badRequest('The request URL is not valid.');
+  }
+}
+
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw problems.badRequest('The path is not validly percent-encoded.');
   }
 }
 

@@ -6,7 +6,12 @@ export interface MessageQueue {
   enqueue(messages: readonly InboundMessage[]): Promise<void>;
 }
 
-const BATCH = 10;
+/** SQS takes at most 10 entries in one batch, and 256 KiB in one message and in one batch. */
+const BATCH_ENTRIES = 10;
+export const SQS_MAX_BYTES = 262_144;
+
+/** A message that SQS cannot take whatever we retry: the sender has to send less. */
+export class MessageTooLarge extends Error {}
 
 export class SqsMessageQueue implements MessageQueue {
   constructor(
@@ -15,21 +20,37 @@ export class SqsMessageQueue implements MessageQueue {
   ) {}
 
   async enqueue(messages: readonly InboundMessage[]): Promise<void> {
-    for (let i = 0; i < messages.length; i += BATCH) {
-      const batch = messages.slice(i, i + BATCH);
-      const out = await this.sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: this.queueUrl,
-          Entries: batch.map((m, n) => ({
-            Id: String(n),
-            MessageBody: JSON.stringify(m),
-            MessageAttributes: { channel: { DataType: 'String', StringValue: m.channel } },
-          })),
-        }),
-      );
-      if (out.Failed?.length) {
-        throw new Error(`the queue refused ${out.Failed.length} message(s): ${out.Failed.map((f) => f.Code).join(', ')}`);
+    const entries = messages.map((m) => ({ body: JSON.stringify(m), channel: m.channel }));
+    const sizeOf = (e: (typeof entries)[number]) => Buffer.byteLength(e.body) + 'channel'.length + 'String'.length + Buffer.byteLength(e.channel);
+    // Checked before sending anything, so a webhook's messages are queued all or none.
+    if (entries.some((e) => sizeOf(e) > SQS_MAX_BYTES)) throw new MessageTooLarge(`a message is over SQS's ${SQS_MAX_BYTES} bytes`);
+    let batch: typeof entries = [];
+    let bytes = 0;
+    for (const entry of entries) {
+      if (batch.length === BATCH_ENTRIES || bytes + sizeOf(entry) > SQS_MAX_BYTES) {
+        await this.send(batch);
+        batch = [];
+        bytes = 0;
       }
+      batch.push(entry);
+      bytes += sizeOf(entry);
+    }
+    if (batch.length > 0) await this.send(batch);
+  }
+
+  private async send(batch: readonly { body: string; channel: string }[]): Promise<void> {
+    const out = await this.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: this.queueUrl,
+        Entries: batch.map((e, n) => ({
+          Id: String(n),
+          MessageBody: e.body,
+          MessageAttributes: { channel: { DataType: 'String', StringValue: e.channel } },
+        })),
+      }),
+    );
+    if (out.Failed?.length) {
+      throw new Error(`the queue refused ${out.Failed.length} message(s): ${out.Failed.map((f) => f.Code).join(', ')}`);
     }
   }
 }

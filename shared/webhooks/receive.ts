@@ -1,8 +1,9 @@
 import type { SwitchboardConfig } from '../config';
 import type { ChannelContext, WebhookRequest, WebhookResponse } from '../channels/channel';
 import { channels } from '../channels/registry';
-import { HttpProblem, problems } from '../http/problem';
-import type { MessageQueue } from '../queue/sqs-message-queue';
+import { type InboundMessage, inboundMessage } from '../../events/inbound-message';
+import { fieldErrors, HttpProblem, problems } from '../http/problem';
+import { type MessageQueue, MessageTooLarge } from '../queue/sqs-message-queue';
 
 export interface ReceiveDeps {
   readonly config: SwitchboardConfig;
@@ -31,7 +32,7 @@ export async function receiveWebhook(channelName: string, request: WebhookReques
   if (request.rawBody.length > limit) throw problems.tooLarge(limit);
 
   const context: ChannelContext = {
-    secret: await deps.secretOf(channel.name),
+    secret: await secretOf(channel.name, deps),
     now: deps.now(),
     maxClockSkewSeconds: deps.config.webhook.maxClockSkewSeconds,
     defaultPhoneRegion: deps.config.defaultPhoneRegion,
@@ -46,13 +47,36 @@ export async function receiveWebhook(channelName: string, request: WebhookReques
   if (contentType !== channel.contentType) throw problems.unsupportedMediaType(channel.contentType);
 
   channel.verify(request, context);
-  const messages = channel.parse(request, { ...context, receivedAt: context.now.toISOString() });
+  const messages = channel.parse(request, { ...context, receivedAt: context.now.toISOString() }).map(asQueueContract);
   try {
     await deps.queue.enqueue(messages);
-  } catch {
+  } catch (error) {
+    if (error instanceof MessageTooLarge) {
+      throw new HttpProblem(413, 'too-large', 'The request body is too large', 'The message is too large to queue once normalized; send less text.');
+    }
     throw problems.unavailable('The message could not be queued; nothing was accepted. Retry shortly.');
   }
   return { response: channel.acknowledge(messages), channel: channel.name, accepted: messages.length };
+}
+
+/**
+ * A channel's output checked against the queue contract, so nothing is acknowledged that ingest
+ * would refuse (and dead-letter) later: a value the channel's format allows but the contract does
+ * not, such as a sentAt in the year 9999, is the sender's to fix.
+ */
+function asQueueContract(message: InboundMessage): InboundMessage {
+  const result = inboundMessage.safeParse(message);
+  if (!result.success) throw problems.badRequest('The message has values Switchboard cannot accept.', fieldErrors(result.error.issues));
+  return result.data;
+}
+
+/** Secrets Manager throttled or unreachable is temporary: 503, so the provider retries. */
+async function secretOf(channel: string, deps: ReceiveDeps): Promise<string> {
+  try {
+    return await deps.secretOf(channel);
+  } catch {
+    throw problems.unavailable('The channel cannot verify requests right now; nothing was accepted. Retry shortly.');
+  }
 }
 
 function enabledChannels(config: SwitchboardConfig): string[] {

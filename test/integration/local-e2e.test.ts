@@ -88,6 +88,8 @@ test.each([
   ['a form-encoded body', () => postWeb('a=b', { contentType: 'application/x-www-form-urlencoded' }), 415],
   ['a body over the limit', () => postWeb({ messageId: 'big', customer: { id: '1' }, text: 'x'.repeat(140_000) }), 413],
   ['an unknown channel', () => fetch(`${local.url}/webhooks/carrier-pigeon`, { method: 'POST', body: '{}' }), 404],
+  ['a path that is not validly percent-encoded', () => get('/tickets/%E0%A4%A'), 400],
+  ['a sentAt the queue contract cannot hold', () => postWeb({ messageId: 'y9999', customer: { id: '1' }, text: 'x', sentAt: '9999-12-31T23:59:59-23:59' }), 400],
 ])('%s is rejected with a problem document', async (_name, send, status) => {
   const res = await send();
   expect(res.status).toBe(status);
