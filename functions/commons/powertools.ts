@@ -20,5 +20,6 @@ export const metricNames = {
   messagesMerged: 'MessagesMerged',
   ticketsReopened: 'TicketsReopened',
   duplicatesDropped: 'DuplicatesDropped',
+  ingestFailures: 'IngestFailures',
   webhooksRejected: 'WebhooksRejected',
 } as const;

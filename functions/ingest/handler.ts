@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import * as z from 'zod';
 import { inboundMessage } from '../../events/inbound-message';
 import { env } from '../../infra/topology';
 import { ingestMessage, type IngestDeps, type IngestOutcome } from '../../shared/ingest/ingest-message';
@@ -29,13 +30,31 @@ const outcomeMetric: Record<IngestOutcome, string> = {
 
 const processor = new BatchProcessor(EventType.SQS);
 
-/** One queued message: placed on its ticket, or thrown back to the queue (retry, then dead letter). */
+/**
+ * One queued message: placed on its ticket, or thrown back to the queue (retry, then dead letter).
+ * A failed record is not a function error (the batch reports it), so it is logged and counted here:
+ * the IngestErrors alarm watches both.
+ */
 async function placeRecord(record: SQSRecord): Promise<void> {
-  const message = inboundMessage.parse(JSON.parse(record.body));
-  const redelivery = Number(record.attributes.ApproximateReceiveCount) > 1;
-  const { outcome, ticketId } = await ingestMessage(deps, message, redelivery);
-  metrics.addMetric(outcomeMetric[outcome], MetricUnit.Count, 1);
-  logger.info('message placed', { outcome, ticketId, channel: message.channel, sqsMessageId: record.messageId });
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+  try {
+    const message = inboundMessage.parse(JSON.parse(record.body));
+    const { outcome, ticketId } = await ingestMessage(deps, message, receiveCount > 1);
+    metrics.addMetric(outcomeMetric[outcome], MetricUnit.Count, 1);
+    logger.info('message placed', { outcome, ticketId, channel: message.channel, sqsMessageId: record.messageId });
+  } catch (error) {
+    metrics.addMetric(metricNames.ingestFailures, MetricUnit.Count, 1);
+    // Ids and the error only: the record body holds the customer's text and handles.
+    logger.error('message not placed; the queue will retry it, then dead-letter it', { sqsMessageId: record.messageId, receiveCount, error: describe(error) });
+    throw error;
+  }
+}
+
+/** An error's kind and message; for a record that is not a canonical message, which fields are wrong (never their values). */
+function describe(error: unknown): { name: string; message: string } {
+  if (error instanceof z.ZodError) return { name: 'InvalidMessage', message: error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ').slice(0, 500) };
+  if (error instanceof Error) return { name: error.name, message: error.message.slice(0, 500) };
+  return { name: typeof error, message: 'non-Error thrown' };
 }
 
 /** SQS → tickets, reporting partial batch failures so one bad message does not hold back the rest. */

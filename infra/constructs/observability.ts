@@ -81,8 +81,17 @@ export class Observability extends Construct {
     }
     alarm(
       'IngestErrors',
-      props.ingestFunction.metricErrors({ statistic: cloudwatch.Stats.SUM, period }),
-      'The ingest function failed in the last 5 minutes; messages are retried and then dead-lettered. Read its logs.',
+      new cloudwatch.MathExpression({
+        // A whole invocation failing is a Lambda error; one record failing in a batch is only IngestFailures.
+        expression: 'FILL(invocationErrors, 0) + FILL(recordFailures, 0)',
+        usingMetrics: {
+          invocationErrors: props.ingestFunction.metricErrors({ statistic: cloudwatch.Stats.SUM, period }),
+          recordFailures: businessMetric('IngestFailures'),
+        },
+        label: 'Ingest errors and failed messages',
+        period,
+      }),
+      'Messages failed to become tickets in the last 5 minutes; they are retried and then dead-lettered. The ingest function logs "message not placed" with the SQS message id and the error.',
     );
     alarm(
       'Api5xx',
@@ -102,7 +111,7 @@ export class Observability extends Construct {
         businessMetric('MessagesMerged'),
         businessMetric('TicketsReopened'),
       ]),
-      graph('Duplicates dropped', [businessMetric('DuplicatesDropped')]),
+      graph('Duplicates dropped, failed messages', [businessMetric('DuplicatesDropped'), businessMetric('IngestFailures')]),
       graph('Rejected webhooks by reason', [metricByDimension('WebhooksRejected', 'reason')]),
       graph(
         'Queue and dead-letter queue depth',

@@ -283,8 +283,13 @@ describe('observability', () => {
       const dlqId = alarm.Dimensions[0].Value['Fn::GetAtt'][0];
       expect(ofType('AWS::SQS::Queue').some(([, q]) => q.Properties.RedrivePolicy?.deadLetterTargetArn['Fn::GetAtt'][0] === dlqId)).toBe(true);
     }
-    expect(alarms).toContainEqual(
-      expect.objectContaining({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Period: 300, Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId('ingest') } }] }),
+    // Ingest: a failed invocation (Lambda Errors) or a failed record in a batch that otherwise succeeded (IngestFailures).
+    const ingest = alarms.find((a) => a.Metrics?.some((m: { Expression?: string }) => m.Expression?.includes('recordFailures')));
+    expect(ingest?.Metrics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Id: 'invocationErrors', MetricStat: expect.objectContaining({ Metric: expect.objectContaining({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId('ingest') } }] }) }) }),
+        expect.objectContaining({ Id: 'recordFailures', MetricStat: expect.objectContaining({ Metric: expect.objectContaining({ Namespace: 'Switchboard', MetricName: 'IngestFailures' }) }) }),
+      ]),
     );
     expect(alarms).toContainEqual(expect.objectContaining({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Period: 300 }));
   });

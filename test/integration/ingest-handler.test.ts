@@ -1,0 +1,103 @@
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { lambdaContext } from '../../infra/local/lambda-context';
+import { type LocalEventBus, startEventBus } from '../../infra/local/event-bus';
+import { dynamoForTests } from '../support/dynamo';
+import { inbound } from '../support/messages';
+
+/**
+ * The real ingest handler against dynalite and the local bus, with Powertools logging and EMF
+ * metrics on, as deployed: what operators see for a placed message and for one that fails.
+ */
+
+type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+const EMAIL = 'mei.chen@example.com';
+const PHONE = '+14155550123';
+const TEXT = 'My order arrived damaged';
+
+let dynamo: Awaited<ReturnType<typeof dynamoForTests>>;
+let bus: LocalEventBus;
+let handler: Handler;
+
+beforeAll(async () => {
+  dynamo = await dynamoForTests();
+  bus = await startEventBus(undefined);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    TABLE_NAME: await dynamo.freshTable(),
+    EVENT_BUS_NAME: 'switchboard',
+    SWITCHBOARD_CONFIG: '{}',
+    POWERTOOLS_SERVICE_NAME: 'switchboard',
+    POWERTOOLS_METRICS_NAMESPACE: 'Switchboard',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+  });
+  delete process.env.POWERTOOLS_DEV;
+  await jest.isolateModulesAsync(async () => {
+    handler = (await import('../../functions/ingest/handler')).handler as unknown as Handler;
+  });
+});
+afterAll(async () => {
+  await bus.close();
+  await dynamo.close();
+});
+
+const record = (messageId: string, body: string, receiveCount = 1): SQSRecord =>
+  ({
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body,
+    attributes: { ApproximateReceiveCount: String(receiveCount) },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:switchboard-ingest',
+    awsRegion: 'us-east-1',
+  }) as unknown as SQSRecord;
+
+/** Runs the handler and returns its answer with every line it wrote (logs and EMF, stdout and stderr). */
+async function run(records: SQSRecord[]) {
+  const lines: string[] = [];
+  const capture = (chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  };
+  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  try {
+    const response = await handler({ Records: records }, lambdaContext('ingest'));
+    // Logs and EMF are JSON lines; Node's own warnings (the SDK's Node 20 notice) are not.
+    return { response, lines, json: lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+}
+
+const metricNamesIn = (json: Record<string, unknown>[]) =>
+  json.flatMap((j) => ((j._aws as { CloudWatchMetrics?: { Metrics: { Name: string }[] }[] } | undefined)?.CloudWatchMetrics ?? []).flatMap((m) => m.Metrics.map((x) => x.Name)));
+
+test('a placed message is logged by ids, counted, and its events published; a failed one is logged, counted and handed back to the queue', async () => {
+  const good = inbound({ providerMessageId: 'ok-1', text: TEXT, customer: { handles: [{ kind: 'email', value: EMAIL }, { kind: 'phone', value: PHONE }], displayName: 'Mei Chen' } });
+  // Valid JSON with the customer's data in it, but not a canonical message: ingest must refuse it.
+  const bad = JSON.stringify({ from: EMAIL, phone: PHONE, text: TEXT });
+
+  const { response, lines, json } = await run([record('sqs-good', JSON.stringify(good)), record('sqs-bad', bad, 3)]);
+
+  expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'sqs-bad' }]);
+  expect(json).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'message placed', outcome: 'created', sqsMessageId: 'sqs-good' }));
+  expect(json).toContainEqual(
+    expect.objectContaining({ level: 'ERROR', message: expect.stringContaining('message not placed'), sqsMessageId: 'sqs-bad', receiveCount: 3, error: expect.objectContaining({ name: expect.any(String) }) }),
+  );
+  expect(metricNamesIn(json)).toEqual(expect.arrayContaining(['TicketsCreated', 'IngestFailures']));
+  expect([...bus.delivered.values()].flat()).toEqual(
+    expect.arrayContaining([expect.objectContaining({ 'detail-type': 'TicketCreated' }), expect.objectContaining({ 'detail-type': 'MessageReceived' })]),
+  );
+
+  // Nothing personal in any line: not the text, the email, the phone number or the name.
+  for (const secret of [EMAIL, PHONE, TEXT, 'Mei Chen', '4155550123']) {
+    expect(lines.filter((l) => l.includes(secret))).toEqual([]);
+  }
+});
