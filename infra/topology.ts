@@ -4,6 +4,18 @@
  * test checks that the synthesized template and local mode agree with it.
  */
 
+/** DynamoDB operations a function may send, granted on the table (and its indexes when it queries). */
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem';
+
+interface FunctionSpec {
+  readonly entry: string;
+  readonly description: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  /** Exactly the table operations the function's code sends: its IAM grant, nothing more. */
+  readonly tableActions?: readonly TableAction[];
+}
+
 export const functions = {
   webhook: {
     entry: 'functions/webhook/handler.ts',
@@ -16,20 +28,23 @@ export const functions = {
     description: 'Places queued messages on tickets and publishes ticket events',
     timeoutSeconds: 30,
     memoryMb: 512,
+    tableActions: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'],
   },
   listTickets: {
     entry: 'functions/list-tickets/handler.ts',
     description: 'GET /tickets',
     timeoutSeconds: 10,
     memoryMb: 512,
+    tableActions: ['Query'],
   },
   getTicket: {
     entry: 'functions/get-ticket/handler.ts',
     description: 'GET /tickets/{id}',
     timeoutSeconds: 10,
     memoryMb: 512,
+    tableActions: ['GetItem', 'Query'],
   },
-} as const;
+} as const satisfies Record<string, FunctionSpec>;
 export type FunctionName = keyof typeof functions;
 
 export interface RouteSpec {

@@ -122,7 +122,7 @@ export class Api extends Construct {
 
     // GET routes only read, so their functions get read-only access to the table.
     for (const name of new Set(routes.filter((r) => r.method === 'GET').map((r) => r.function))) {
-      functions[name].bindTable(props.table, 'read');
+      functions[name].bindTable(props.table);
     }
   }
 

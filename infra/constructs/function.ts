@@ -10,7 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { SwitchboardConfig } from '../../shared/config';
 import { tableDesign } from '../../shared/store/table-design';
-import { env, type FunctionName, functions, type QueueSpec } from '../topology';
+import { env, type FunctionName, functions, type QueueSpec, type TableAction } from '../topology';
 
 export const repoRoot = path.join(__dirname, '..', '..');
 
@@ -21,15 +21,14 @@ export interface SwitchboardFunctionProps {
   readonly entry?: string;
 }
 
-const readActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'];
-
 /**
  * A Lambda function with Switchboard's defaults, sized and described by the topology. Wire a
  * resource to it with one `bind*` call, which sets the environment variable and grants exactly
  * what that use needs.
  */
 export class SwitchboardFunction extends NodejsFunction {
+  readonly switchboardName: FunctionName;
+
   constructor(scope: Construct, id: string, props: SwitchboardFunctionProps) {
     const spec = functions[props.name];
     // Siblings rather than children: both must exist before super(). The role is ours so it carries
@@ -62,6 +61,8 @@ export class SwitchboardFunction extends NodejsFunction {
       bundling: { format: OutputFormat.CJS, target: 'node22', minify: true, sourceMap: true, externalModules: [] },
     });
 
+    this.switchboardName = props.name;
+
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'nodejs22.x is deliberate: the toolchain and tests run on Node 20/22 and are not yet checked on Node 24; move to nodejs24.x once they are',
@@ -72,17 +73,14 @@ export class SwitchboardFunction extends NodejsFunction {
     });
   }
 
-  /** Sets TABLE_NAME and grants read or read-write on the table and, by name, each of its indexes. */
-  bindTable(table: dynamodb.ITable, access: 'read' | 'readwrite'): void {
+  /** Sets TABLE_NAME and grants the table operations the topology lists for this function, on the indexes too if it queries. */
+  bindTable(table: dynamodb.ITable): void {
+    const actions: readonly TableAction[] = (functions[this.switchboardName] as { tableActions?: readonly TableAction[] }).tableActions ?? [];
+    if (actions.length === 0) throw new Error(`${this.switchboardName} lists no tableActions in infra/topology.ts`);
     this.addEnvironment(env.table, table.tableName);
     // Index ARNs are listed from the design instead of CDK's `index/*`, so the grant holds no wildcard.
-    const indexArns = tableDesign.indexes.map((index) => `${table.tableArn}/index/${index.name}`);
-    this.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: access === 'read' ? readActions : [...readActions, ...writeActions],
-        resources: [table.tableArn, ...indexArns],
-      }),
-    );
+    const indexArns = actions.includes('Query') ? tableDesign.indexes.map((index) => `${table.tableArn}/index/${index.name}`) : [];
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [table.tableArn, ...indexArns] }));
   }
 
   /** For a queue's producer: sets the queue URL in the spec's variable and grants sending only. */

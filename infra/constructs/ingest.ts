@@ -56,7 +56,7 @@ export class Ingest extends Construct {
           reportBatchItemFailures: true,
         }),
       );
-      consumer.bindTable(props.table, 'readwrite');
+      consumer.bindTable(props.table);
       consumer.bindEventBus(props.bus);
     }
 
