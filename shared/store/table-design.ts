@@ -9,7 +9,7 @@
  * | customer | CUSTOMER#<id>              | CUSTOMER | —                                   | —                   |
  * | ticket   | TICKET#<id>                | TICKET   | —                                   | status, channel, assignee, customer, all |
  * | audit    | TICKET#<id>                | AUDIT#<at>#<n> | —                             | —                   |
- * | message  | MESSAGE#<channel>#<pmid>   | MESSAGE  | TICKET#<id> / MSG#<receivedAt>#<id> | —                   |
+ * | message  | MESSAGE#<channel>:<pmid>   | MESSAGE  | TICKET#<id> / MSG#<receivedAt>#<id> | —                   |
  */
 
 export interface IndexDesign {
