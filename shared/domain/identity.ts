@@ -10,12 +10,13 @@ const precedence: Record<CustomerHandle['kind'], number> = { phone: 0, email: 1,
 
 export const handleKey = (h: CustomerHandle): string => `${h.kind}#${h.value}`;
 
+/** Negative when `a` is the stronger handle: phone before email before a channel's user id, then by value. */
+export const compareHandles = (a: CustomerHandle, b: CustomerHandle): number => precedence[a.kind] - precedence[b.kind] || a.value.localeCompare(b.value);
+
 /** Distinct handles, strongest first: the first one anchors a new customer's id. */
 export function orderHandles(handles: readonly CustomerHandle[]): CustomerHandle[] {
   const seen = new Set<string>();
-  return [...handles]
-    .sort((a, b) => precedence[a.kind] - precedence[b.kind] || a.value.localeCompare(b.value))
-    .filter((h) => !seen.has(handleKey(h)) && seen.add(handleKey(h)));
+  return [...handles].sort(compareHandles).filter((h) => !seen.has(handleKey(h)) && seen.add(handleKey(h)));
 }
 
 /** A customer id derived from the anchoring handle, so concurrent first contacts agree on it. */
@@ -35,8 +36,10 @@ export interface CustomerChoice {
   readonly customerId: string;
   /** True when no handle was known: the id is derived from the anchor and the customer is new. */
   readonly isNew: boolean;
-  /** Handles not yet linked to anyone, to be claimed for this customer (anchor first). */
+  /** Handles not yet linked to anyone, to be claimed for this customer, strongest (the anchor) first. */
   readonly toClaim: CustomerHandle[];
+  /** The handle that decided: the strongest known one, or the anchor of a new customer. */
+  readonly decidedBy: CustomerHandle;
 }
 
 /**
@@ -49,5 +52,5 @@ export function chooseCustomer(handles: readonly CustomerHandle[], owners: Reado
   if (ordered.length === 0) throw new Error('a message needs at least one customer handle');
   const known = ordered.find((h) => owners.has(handleKey(h)));
   const customerId = known ? owners.get(handleKey(known))! : customerIdFor(ordered[0]);
-  return { customerId, isNew: !known, toClaim: ordered.filter((h) => !owners.has(handleKey(h))) };
+  return { customerId, isNew: !known, toClaim: ordered.filter((h) => !owners.has(handleKey(h))), decidedBy: known ?? ordered[0] };
 }

@@ -1,6 +1,6 @@
-import type { InboundMessage } from '../../events/inbound-message';
+import type { CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { domainEvent, type DomainEvent, MessageReceived, TicketCreated, TicketReopened, TicketStatusChanged } from '../../events';
-import { chooseCustomer, handleKey, messageIdOf, ticketIdFor } from '../domain/identity';
+import { chooseCustomer, compareHandles, handleKey, messageIdOf, ticketIdFor } from '../domain/identity';
 import { type Change, messageKeyOf, placeMessage, reopenChange, subjectOf, type Ticket, ticketFromSeed, type TicketSeed } from '../domain/ticket';
 import type { Customer, EventPublisher, IntakeStore } from './ports';
 
@@ -35,8 +35,8 @@ export async function ingestMessage(deps: IngestDeps, inbound: InboundMessage, r
     return { outcome: 'duplicate', ticketId: stored.ticketId };
   }
 
-  const { customer, stored: customerStored } = await resolveCustomer(store, inbound, owners);
-  const ticket = await placeOnTicket(deps, customer, customerStored, inbound, messageId);
+  const customer = await resolveCustomer(store, inbound, messageId, owners);
+  const ticket = await placeOnTicket(deps, customer, inbound, messageId);
   const change = ticket.lastChange.cause === messageId ? ticket.lastChange : undefined;
   if (change) await store.putAudit({ ...change, ticketId: ticket.ticketId });
 
@@ -56,43 +56,80 @@ export async function ingestMessage(deps: IngestDeps, inbound: InboundMessage, r
   return { outcome, ticketId: ticket.ticketId };
 }
 
+/** Rounds of deciding a message's customer again after racing first contacts; each one settles some handle. */
+const MAX_ROUNDS = 8;
+
 /**
- * The customer a message belongs to: an existing one (read), or, when its anchor handle was unknown
- * and is now claimed, a new one not yet stored, which placeOnTicket creates already pointing at its
- * first ticket (one write instead of a read, a create and a pointer update).
+ * The live customer a message belongs to, stored: the owner of its strongest known handle, or a new
+ * customer anchored on its strongest handle, created already pointing at its first ticket (one
+ * write, instead of a read, a create and a pointer update).
+ *
+ * Handles are claimed strongest first. When a handle turns out to be another customer's, and that
+ * would have decided the matter had they come first (any handle, for a new customer; a stronger
+ * one than the deciding handle, for a known one), the handles this message claimed are handed over
+ * to them and the customer is decided again. A new id is retired before its handles move, so anyone
+ * who met it meanwhile (a retry, a message that saw a claim) follows it to the same customer.
  */
-async function resolveCustomer(store: IntakeStore, inbound: InboundMessage, owners: Map<string, string>): Promise<{ customer: Customer; stored: boolean }> {
-  const choice = chooseCustomer(inbound.customer.handles, owners);
+async function resolveCustomer(store: IntakeStore, inbound: InboundMessage, messageId: string, owners: Map<string, string>): Promise<Customer> {
   const seen = { at: inbound.receivedAt, channel: inbound.channel };
-  for (const [i, handle] of choice.toClaim.entries()) {
-    const holder = await store.claimIdentity(handle, choice.customerId, seen);
-    if (holder === choice.customerId) continue;
-    owners.set(handleKey(handle), holder);
-    // Someone linked our anchor to another customer meanwhile: that customer is this one.
-    if (choice.isNew && i === 0) return resolveCustomer(store, inbound, owners);
-  }
-  const draft: Customer = {
-    customerId: choice.customerId,
-    createdAt: inbound.receivedAt,
-    ...(inbound.customer.displayName ? { displayName: inbound.customer.displayName } : {}),
+  const moveAll = async (handles: readonly CustomerHandle[], from: string, to: string) => {
+    for (const handle of handles) owners.set(handleKey(handle), await store.moveIdentity(handle, from, to));
   };
-  if (choice.isNew) return { customer: draft, stored: false };
-  // Known handle: the customer exists, unless its creator crashed (or is still working) between claim and create.
-  const existing = (await store.getCustomer(choice.customerId)) ?? (await store.createCustomer(draft));
-  return { customer: existing, stored: true };
+  const heldBy = (customerId: string) => inbound.customer.handles.filter((h) => owners.get(handleKey(h)) === customerId);
+
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const choice = chooseCustomer(inbound.customer.handles, owners);
+    const id = choice.customerId;
+    const existing = choice.isNew ? undefined : await store.getCustomer(id);
+    if (existing?.mergedInto) {
+      await moveAll(heldBy(id), id, existing.mergedInto);
+      continue;
+    }
+
+    const claimed: CustomerHandle[] = [];
+    let takenBy: string | undefined;
+    for (const handle of choice.toClaim) {
+      const holder = await store.claimIdentity(handle, id, seen);
+      owners.set(handleKey(handle), holder);
+      if (holder === id) claimed.push(handle);
+      else if (choice.isNew || compareHandles(handle, choice.decidedBy) < 0) {
+        takenBy = holder;
+        break;
+      }
+      // Otherwise it stays theirs and changes nothing: a stronger handle already decided.
+    }
+    if (takenBy) {
+      if (!choice.isNew) await moveAll(claimed, id, takenBy);
+      else if (claimed.length > 0) {
+        const retired = await store.retireCustomer(id, takenBy, inbound.receivedAt);
+        // Not retired: a message that met our claim made the customer real; it keeps its handles.
+        if (retired.mergedInto) await moveAll(claimed, id, retired.mergedInto);
+      }
+      continue;
+    }
+
+    const draft: Customer = {
+      customerId: id,
+      createdAt: inbound.receivedAt,
+      ...(inbound.customer.displayName ? { displayName: inbound.customer.displayName } : {}),
+      ...(choice.isNew ? { currentTicket: seedFor(id, inbound, messageId) } : {}),
+    };
+    // A known handle without its customer: the creator crashed (or is still at work) between claim and create.
+    const stored = existing ?? (await store.createCustomer(draft));
+    if (!stored.mergedInto) return stored;
+    await moveAll(heldBy(id), id, stored.mergedInto);
+  }
+  throw new Error(`the customer of message ${messageId} did not settle after ${MAX_ROUNDS} rounds`);
 }
 
-async function placeOnTicket(deps: IngestDeps, initial: Customer, customerStored: boolean, inbound: InboundMessage, messageId: string): Promise<Ticket> {
+async function placeOnTicket(deps: IngestDeps, initial: Customer, inbound: InboundMessage, messageId: string): Promise<Ticket> {
   const { store } = deps;
   const message = { key: messageKeyOf(inbound.receivedAt, messageId), channel: inbound.channel, at: inbound.receivedAt };
   let customer = initial;
-  if (!customerStored) {
-    const seed = seedFor(customer, inbound, messageId);
-    customer = await store.createCustomer({ ...customer, currentTicket: seed });
-    // Ours, or a concurrent delivery of this same message created it first: either way the stored seed
-    // (a provider's retry carries another receivedAt) makes the ticket. Another message's: place as for anyone known.
-    if (customer.currentTicket?.ticketId === seed.ticketId) return createSeededTicket(store, customer.currentTicket);
-  }
+  // This message created the customer with its first ticket's seed (or a retry finds it did): create
+  // the ticket from the stored seed, which is the same for every delivery (a provider's retry has
+  // another receivedAt).
+  if (customer.currentTicket?.ticketId === ticketIdFor(messageId)) return createSeededTicket(store, customer.currentTicket);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = customer.currentTicket;
     if (current) {
@@ -116,17 +153,17 @@ async function placeOnTicket(deps: IngestDeps, initial: Customer, customerStored
         continue;
       }
     }
-    const seed = seedFor(customer, inbound, messageId);
+    const seed = seedFor(customer.customerId, inbound, messageId);
     if (await store.pointCustomerAt(customer.customerId, current?.ticketId, seed)) return createSeededTicket(store, seed);
     customer = (await store.getCustomer(customer.customerId)) ?? customer;
   }
   throw new Error(`message ${messageId} could not be placed after ${MAX_ATTEMPTS} contended attempts`);
 }
 
-function seedFor(customer: Customer, inbound: InboundMessage, messageId: string): TicketSeed {
+function seedFor(customerId: string, inbound: InboundMessage, messageId: string): TicketSeed {
   return {
     ticketId: ticketIdFor(messageId),
-    customerId: customer.customerId,
+    customerId,
     channel: inbound.channel,
     subject: subjectOf(inbound.text, inbound.attachments.length),
     createdAt: inbound.receivedAt,

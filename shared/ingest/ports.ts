@@ -18,6 +18,11 @@ export interface Customer {
   readonly createdAt: string;
   /** The customer's latest ticket; set before the ticket is created (see TicketSeed). */
   readonly currentTicket?: TicketSeed;
+  /**
+   * Set only on an id that never became a customer: its first contact found, while claiming handles,
+   * that one of them belonged to this other customer, and handed its handles over. Follow it.
+   */
+  readonly mergedInto?: string;
 }
 
 export interface AuditEntry extends Change {
@@ -30,7 +35,11 @@ export interface IntakeStore {
   lookup(messageId: string, handles: readonly CustomerHandle[]): Promise<{ message?: StoredMessage; owners: Map<string, string> }>;
   /** Links a handle to a customer unless another customer holds it; returns the holder. */
   claimIdentity(handle: CustomerHandle, customerId: string, seen: { at: string; channel: string }): Promise<string>;
+  /** Moves a handle from one customer to another if `from` still holds it; returns the holder. */
+  moveIdentity(handle: CustomerHandle, from: string, to: string): Promise<string>;
   getCustomer(customerId: string): Promise<Customer | undefined>;
+  /** Marks an id that has no customer yet as merged into another, unless it exists; returns the stored one. */
+  retireCustomer(customerId: string, into: string, at: string): Promise<Customer>;
   /** Creates the customer unless it exists; returns the stored one. */
   createCustomer(customer: Customer): Promise<Customer>;
   /** Points the customer at a new ticket if their current ticket is still `expected`. */

@@ -59,6 +59,29 @@ export class DynamoDbIntakeStore implements IntakeStore {
     }
   }
 
+  async moveIdentity(handle: CustomerHandle, from: string, to: string): Promise<string> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.identity(handle),
+          UpdateExpression: 'SET customerId = :to, parentKey = :parent',
+          ConditionExpression: 'customerId = :from',
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':parent': keys.customerParent(to) },
+        }),
+      );
+      return to;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.identity(handle), ConsistentRead: true }));
+      return out.Item!.customerId as string;
+    }
+  }
+
+  async retireCustomer(customerId: string, into: string, at: string): Promise<Customer> {
+    return this.createCustomer({ customerId, createdAt: at, mergedInto: into });
+  }
+
   async getCustomer(customerId: string): Promise<Customer | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.customer(customerId), ConsistentRead: true }));
     return out.Item ? stripStorage<Customer>(out.Item) : undefined;

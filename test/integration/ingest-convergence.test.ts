@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => dynamo.close());
 
-const writes = ['claimIdentity', 'createCustomer', 'pointCustomerAt', 'joinTicket', 'createTicket', 'changeTicket', 'putAudit', 'commitMessage'] as const;
+const writes = ['claimIdentity', 'moveIdentity', 'createCustomer', 'retireCustomer', 'pointCustomerAt', 'joinTicket', 'createTicket', 'changeTicket', 'putAudit', 'commitMessage'] as const;
 
 class InjectedFault extends Error {}
 

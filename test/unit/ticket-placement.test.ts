@@ -59,7 +59,7 @@ describe('customer identity', () => {
         const reversed = chooseCustomer([...handles].reverse(), new Map());
         const forward = chooseCustomer(handles, new Map());
         expect(forward.customerId).toBe(reversed.customerId);
-        expect(forward).toMatchObject({ isNew: true, customerId: customerIdFor(orderHandles(handles)[0]) });
+        expect(forward).toMatchObject({ isNew: true, customerId: customerIdFor(orderHandles(handles)[0]), decidedBy: orderHandles(handles)[0] });
       }),
     );
   });
@@ -77,7 +77,12 @@ describe('customer identity', () => {
       ],
       owners,
     );
-    expect(choice).toEqual({ customerId: 'cus_email', isNew: false, toClaim: [{ kind: 'phone', value: '+14155550123' }] });
+    expect(choice).toEqual({
+      customerId: 'cus_email',
+      isNew: false,
+      toClaim: [{ kind: 'phone', value: '+14155550123' }],
+      decidedBy: { kind: 'email', value: 'ana@example.com' },
+    });
   });
 
   test('ids are stable functions of their input', () => {
