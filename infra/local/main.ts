@@ -1,10 +1,11 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from '../../shared/config';
 import { repoRoot } from '../constructs/function';
+import { localDataDir } from './data-dir';
 import { startLocal } from './runtime';
 
-/** `npm start`: Switchboard on http://127.0.0.1:3000 (PORT overrides), data under .switchboard/. */
+/** `npm start`: Switchboard on http://127.0.0.1:3000 (PORT overrides), data under .switchboard/ (SWITCHBOARD_DATA_DIR overrides). */
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -20,8 +21,9 @@ async function main() {
   const configPath = values.config ?? process.env.SWITCHBOARD_CONFIG ?? join(repoRoot, 'cdk.json');
   const config = loadConfigFile(configPath);
   const port = process.env.PORT ? Number(process.env.PORT) : 3000;
-  const local = await startLocal({ config, dataDir: join(repoRoot, '.switchboard'), fresh: values.fresh, port });
-  console.log(banner(local.url, configPath));
+  const dataDir = localDataDir();
+  const local = await startLocal({ config, dataDir, fresh: values.fresh, port });
+  console.log(banner(local.url, configPath, dataDir));
 
   let stopping = false;
   const stop = async () => {
@@ -35,9 +37,9 @@ async function main() {
   process.on('SIGTERM', stop);
 }
 
-function banner(url: string, configPath: string): string {
+function banner(url: string, configPath: string, dataDir: string): string {
   return `
-Switchboard is running locally at ${url}   (config: ${configPath}, data: .switchboard/)
+Switchboard is running locally at ${url}   (config: ${configPath}, data: ${dataDir.startsWith(repoRoot) ? `${relative(repoRoot, dataDir)}/` : dataDir})
 
 Send a signed test message on the web channel (secret: local-web-secret):
 

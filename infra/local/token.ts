@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../constructs/function';
 import { userGroups } from '../topology';
 import { issueDevToken, isUserGroup, signingKey } from './dev-tokens';
+import { localDataDir } from './data-dir';
 
 /** `npm run token -- --role agent --sub alice`: a local sign-in token, alone on stdout. */
 async function main() {
@@ -17,7 +16,7 @@ async function main() {
     console.error(`--role must be one of: ${userGroups.join(', ')}`);
     process.exit(2);
   }
-  const key = signingKey(join(repoRoot, '.switchboard'));
+  const key = signingKey(localDataDir());
   process.stdout.write(`${await issueDevToken(key, { sub: values.sub, role: values.role, ...(values.email ? { email: values.email } : {}) })}\n`);
 }
 
