@@ -3,6 +3,7 @@ import { lambdaContext } from '../../infra/local/lambda-context';
 import { type LocalEventBus, startEventBus } from '../../infra/local/event-bus';
 import { dynamoForTests } from '../support/dynamo';
 import { inbound } from '../support/messages';
+import { captureOutput, emfMetrics, linesContaining } from '../support/output';
 
 /**
  * The real ingest handler against dynalite and the local bus, with Powertools logging and EMF
@@ -59,45 +60,25 @@ const record = (messageId: string, body: string, receiveCount = 1): SQSRecord =>
     awsRegion: 'us-east-1',
   }) as unknown as SQSRecord;
 
-/** Runs the handler and returns its answer with every line it wrote (logs and EMF, stdout and stderr). */
-async function run(records: SQSRecord[]) {
-  const lines: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
-  try {
-    const response = await handler({ Records: records }, lambdaContext('ingest'));
-    // Logs and EMF are JSON lines; Node's own warnings (the SDK's Node 20 notice) are not.
-    return { response, lines, json: lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-}
-
-const metricNamesIn = (json: Record<string, unknown>[]) =>
-  json.flatMap((j) => ((j._aws as { CloudWatchMetrics?: { Metrics: { Name: string }[] }[] } | undefined)?.CloudWatchMetrics ?? []).flatMap((m) => m.Metrics.map((x) => x.Name)));
+const run = (records: SQSRecord[]) => captureOutput(() => handler({ Records: records }, lambdaContext('ingest')));
 
 test('a placed message is logged by ids, counted, and its events published; a failed one is logged, counted and handed back to the queue', async () => {
   const good = inbound({ providerMessageId: 'ok-1', text: TEXT, customer: { handles: [{ kind: 'email', value: EMAIL }, { kind: 'phone', value: PHONE }], displayName: 'Mei Chen' } });
   // Valid JSON with the customer's data in it, but not a canonical message: ingest must refuse it.
   const bad = JSON.stringify({ from: EMAIL, phone: PHONE, text: TEXT });
 
-  const { response, lines, json } = await run([record('sqs-good', JSON.stringify(good)), record('sqs-bad', bad, 3)]);
+  const { result: response, lines, json } = await run([record('sqs-good', JSON.stringify(good)), record('sqs-bad', bad, 3)]);
 
   expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'sqs-bad' }]);
   expect(json).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'message placed', outcome: 'created', sqsMessageId: 'sqs-good' }));
   expect(json).toContainEqual(
     expect.objectContaining({ level: 'ERROR', message: expect.stringContaining('message not placed'), sqsMessageId: 'sqs-bad', receiveCount: 3, error: expect.objectContaining({ name: expect.any(String) }) }),
   );
-  expect(metricNamesIn(json)).toEqual(expect.arrayContaining(['TicketsCreated', 'IngestFailures']));
+  expect(emfMetrics(json).map((m) => m.name)).toEqual(expect.arrayContaining(['TicketsCreated', 'IngestFailures']));
   expect([...bus.delivered.values()].flat()).toEqual(
     expect.arrayContaining([expect.objectContaining({ 'detail-type': 'TicketCreated' }), expect.objectContaining({ 'detail-type': 'MessageReceived' })]),
   );
 
   // Nothing personal in any line: not the text, the email, the phone number or the name.
-  for (const secret of [EMAIL, PHONE, TEXT, 'Mei Chen', '4155550123']) {
-    expect(lines.filter((l) => l.includes(secret))).toEqual([]);
-  }
+  expect(linesContaining(lines, [EMAIL, PHONE, TEXT, 'Mei Chen', '4155550123'])).toEqual([]);
 });
