@@ -54,8 +54,7 @@ export class DynamoDbIntakeStore implements IntakeStore {
       return customerId;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.identity(handle), ConsistentRead: true }));
-      return out.Item!.customerId as string;
+      return this.holderOf(handle);
     }
   }
 
@@ -73,9 +72,14 @@ export class DynamoDbIntakeStore implements IntakeStore {
       return to;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.identity(handle), ConsistentRead: true }));
-      return out.Item!.customerId as string;
+      return this.holderOf(handle);
     }
+  }
+
+  /** Who holds a handle that a conditional write just found held (so it exists). */
+  private async holderOf(handle: CustomerHandle): Promise<string> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.identity(handle), ConsistentRead: true }));
+    return out.Item!.customerId as string;
   }
 
   async retireCustomer(customerId: string, into: string, at: string): Promise<Customer> {

@@ -3,6 +3,7 @@ import { lambdaContext } from '../../infra/local/lambda-context';
 import { type LocalEventBus, startEventBus } from '../../infra/local/event-bus';
 import { dynamoForTests } from '../support/dynamo';
 import { inbound } from '../support/messages';
+import { deployedFunctionEnv } from '../support/function-env';
 import { captureOutput, emfMetrics, linesContaining } from '../support/output';
 
 /**
@@ -23,21 +24,12 @@ let handler: Handler;
 beforeAll(async () => {
   dynamo = await dynamoForTests();
   bus = await startEventBus(undefined);
-  Object.assign(process.env, {
+  deployedFunctionEnv({
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
     TABLE_NAME: await dynamo.freshTable(),
     EVENT_BUS_NAME: 'switchboard',
-    SWITCHBOARD_CONFIG: '{}',
-    POWERTOOLS_SERVICE_NAME: 'switchboard',
-    POWERTOOLS_METRICS_NAMESPACE: 'Switchboard',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    POWERTOOLS_METRICS_DISABLED: 'false',
   });
-  delete process.env.POWERTOOLS_DEV;
   await jest.isolateModulesAsync(async () => {
     handler = (await import('../../functions/ingest/handler')).handler as unknown as Handler;
   });

@@ -4,6 +4,7 @@ import { lambdaContext } from '../../infra/local/lambda-context';
 import { type LocalQueues, startQueues } from '../../infra/local/queues';
 import { signWebRequest } from '../../shared/channels/web';
 import { parseConfig } from '../../shared/config';
+import { deployedFunctionEnv } from '../support/function-env';
 import { captureOutput, emfMetrics, linesContaining } from '../support/output';
 
 /**
@@ -22,20 +23,11 @@ let handler: Handler;
 
 beforeAll(async () => {
   queues = await startQueues(parseConfig({}), 30);
-  Object.assign(process.env, {
+  deployedFunctionEnv({
     AWS_ENDPOINT_URL_SQS: queues.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
     INGEST_QUEUE_URL: queues.queues[0].url,
-    SWITCHBOARD_CONFIG: '{}',
     SWITCHBOARD_WEB_SECRET: 'local-web-secret',
-    POWERTOOLS_SERVICE_NAME: 'switchboard',
-    POWERTOOLS_METRICS_NAMESPACE: 'Switchboard',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    POWERTOOLS_METRICS_DISABLED: 'false',
   });
-  delete process.env.POWERTOOLS_DEV;
   await jest.isolateModulesAsync(async () => {
     handler = (await import('../../functions/webhook/handler')).handler as unknown as Handler;
   });
