@@ -98,15 +98,18 @@ async function resolveCustomer(store: IntakeStore, inbound: InboundMessage, mess
       }
       // Otherwise it stays theirs and changes nothing: a stronger handle already decided.
     }
-    if (takenBy) {
-      if (!choice.isNew) await moveAll(claimed, id, takenBy);
-      else if (claimed.length > 0) {
-        const retired = await store.retireCustomer(id, takenBy, inbound.receivedAt);
+    if (takenBy && claimed.length > 0) {
+      // Handles go only to a live customer, and only a live one is merged into: a retired id is
+      // never a target, so following `mergedInto` is one step and never a loop.
+      const into = await liveCustomer(store, takenBy);
+      if (!choice.isNew) await moveAll(claimed, id, into);
+      else {
+        const retired = await store.retireCustomer(id, into, inbound.receivedAt);
         // Not retired: a message that met our claim made the customer real; it keeps its handles.
         if (retired.mergedInto) await moveAll(claimed, id, retired.mergedInto);
       }
-      continue;
     }
+    if (takenBy) continue;
 
     const draft: Customer = {
       customerId: id,
@@ -120,6 +123,25 @@ async function resolveCustomer(store: IntakeStore, inbound: InboundMessage, mess
     await moveAll(heldBy(id), id, stored.mergedInto);
   }
   throw new Error(`the customer of message ${messageId} did not settle after ${MAX_ROUNDS} rounds`);
+}
+
+/** Waits for a customer id whose handles are claimed to be stored, up to about 1.5 s. */
+const PENDING_WAITS_MS = [25, 50, 100, 200, 400, 800];
+
+/**
+ * The live customer behind an id: the id itself once stored, or the customer it was merged into.
+ * An id not stored yet belongs to a first contact still at work; wait for it, then leave it to the
+ * queue's retry (by which time a crashed creator's own retry has stored it, or this message's
+ * retry makes it live).
+ */
+async function liveCustomer(store: IntakeStore, customerId: string): Promise<string> {
+  for (const waitMs of [...PENDING_WAITS_MS, undefined]) {
+    const customer = await store.getCustomer(customerId);
+    if (customer) return customer.mergedInto ?? customer.customerId;
+    if (waitMs === undefined) break;
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+  throw new Error(`customer ${customerId} is still being created by another message; retry later`);
 }
 
 async function placeOnTicket(deps: IngestDeps, initial: Customer, inbound: InboundMessage, messageId: string): Promise<Ticket> {
