@@ -22,7 +22,7 @@ export class SqsMessageQueue implements MessageQueue {
   async enqueue(messages: readonly InboundMessage[]): Promise<void> {
     const entries = messages.map((m) => ({ body: JSON.stringify(m), channel: m.channel }));
     const sizeOf = (e: (typeof entries)[number]) => Buffer.byteLength(e.body) + 'channel'.length + 'String'.length + Buffer.byteLength(e.channel);
-    // Checked before sending anything, so a webhook's messages are queued all or none.
+    // Checked before sending anything: a message SQS can never take rejects the webhook before any of its messages is queued.
     if (entries.some((e) => sizeOf(e) > SQS_MAX_BYTES)) throw new MessageTooLarge(`a message is over SQS's ${SQS_MAX_BYTES} bytes`);
     let batch: typeof entries = [];
     let bytes = 0;
