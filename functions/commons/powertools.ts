@@ -7,7 +7,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
  * text, names, phone numbers or emails: log ids.
  *
  * Tracing is Lambda's active X-Ray tracing, set on every function by the stack. The Powertools
- * Tracer is left out on purpose: loading it (with the X-Ray SDK) added ~25 ms to every cold start,
+ * Tracer is left out on purpose: loading it (with the X-Ray SDK) added 25–30 ms to every cold start,
  * measured by `npm run bench`, for per-call subsegments of the AWS SDK.
  */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'switchboard' });
