@@ -8,6 +8,7 @@ import { inboundMessage } from '../../events/inbound-message';
 import { env } from '../../infra/topology';
 import { ingestMessage, type IngestDeps, type IngestOutcome } from '../../shared/ingest/ingest-message';
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
+import { fieldErrors } from '../../shared/http/problem';
 import { requiredEnv } from '../../shared/env';
 import { mergeWindowMs } from '../../shared/runtime';
 import { documentClient } from '../../shared/store/dynamodb-client';
@@ -52,7 +53,7 @@ async function placeRecord(record: SQSRecord): Promise<void> {
 
 /** An error's kind and message; for a record that is not a canonical message, which fields are wrong (never their values). */
 function describe(error: unknown): { name: string; message: string } {
-  if (error instanceof z.ZodError) return { name: 'InvalidMessage', message: error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ').slice(0, 500) };
+  if (error instanceof z.ZodError) return { name: 'InvalidMessage', message: fieldErrors(error.issues).map((e) => `${e.field}: ${e.message}`).join('; ').slice(0, 500) };
   if (error instanceof Error) return { name: error.name, message: error.message.slice(0, 500) };
   return { name: typeof error, message: 'non-Error thrown' };
 }

@@ -11,3 +11,13 @@ export function documentClient(client = new DynamoDBClient({})): DynamoDBDocumen
 
 export const isConditionFailure = (error: unknown): boolean =>
   (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/** A conditional write's result, or undefined when its condition did not hold (someone else's write came first). */
+export async function unlessConditionFails<T>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}

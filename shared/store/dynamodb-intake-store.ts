@@ -1,8 +1,9 @@
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerHandle } from '../../events/inbound-message';
+import { handleKey } from '../domain/identity';
 import { type Change, joinableStatuses, type Ticket, type TicketSeed } from '../domain/ticket';
 import type { AuditEntry, Customer, IntakeStore, StoredMessage } from '../ingest/ports';
-import { isConditionFailure } from './dynamodb-client';
+import { unlessConditionFails } from './dynamodb-client';
 import { keys, stripStorage, ticketIndexKeys } from './keys';
 
 /** The ingest side of the table. Reads that decide anything are strongly consistent. */
@@ -25,14 +26,14 @@ export class DynamoDbIntakeStore implements IntakeStore {
     let message: StoredMessage | undefined;
     for (const item of items) {
       if (item.sk === 'MESSAGE') message = stripStorage<StoredMessage>(item);
-      else owners.set(`${item.kind}#${item.value}`, item.customerId as string);
+      else owners.set(handleKey(item as unknown as CustomerHandle), item.customerId as string);
     }
     return { ...(message ? { message } : {}), owners };
   }
 
   async claimIdentity(handle: CustomerHandle, customerId: string, seen: { at: string; channel: string }): Promise<string> {
-    try {
-      await this.db.send(
+    const applied = await unlessConditionFails(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.identity(handle),
@@ -50,17 +51,14 @@ export class DynamoDbIntakeStore implements IntakeStore {
             ':channel': seen.channel,
           },
         }),
-      );
-      return customerId;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return this.holderOf(handle);
-    }
+      ),
+    );
+    return applied ? customerId : this.holderOf(handle);
   }
 
   async moveIdentity(handle: CustomerHandle, from: string, to: string): Promise<string> {
-    try {
-      await this.db.send(
+    const applied = await unlessConditionFails(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.identity(handle),
@@ -68,12 +66,9 @@ export class DynamoDbIntakeStore implements IntakeStore {
           ConditionExpression: 'customerId = :from',
           ExpressionAttributeValues: { ':to': to, ':from': from, ':parent': keys.customerParent(to) },
         }),
-      );
-      return to;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return this.holderOf(handle);
-    }
+      ),
+    );
+    return applied ? to : this.holderOf(handle);
   }
 
   /** Who holds a handle that a conditional write just found held (so it exists). */
@@ -92,24 +87,21 @@ export class DynamoDbIntakeStore implements IntakeStore {
   }
 
   async createCustomer(customer: Customer): Promise<Customer> {
-    try {
-      await this.db.send(
+    const applied = await unlessConditionFails(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...keys.customer(customer.customerId), ...customer },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return customer;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return (await this.getCustomer(customer.customerId))!;
-    }
+      ),
+    );
+    return applied ? customer : (await this.getCustomer(customer.customerId))!;
   }
 
   async pointCustomerAt(customerId: string, expected: string | undefined, seed: TicketSeed) {
-    try {
-      await this.db.send(
+    const applied = await unlessConditionFails(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.customer(customerId),
@@ -119,17 +111,14 @@ export class DynamoDbIntakeStore implements IntakeStore {
             : 'attribute_exists(pk) AND attribute_not_exists(currentTicket)',
           ExpressionAttributeValues: { ':seed': seed, ...(expected ? { ':expected': expected } : {}) },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return applied !== undefined;
   }
 
   async joinTicket(ticketId: string, message: { key: string; channel: string; at: string }): Promise<Ticket | undefined> {
-    try {
-      const out = await this.db.send(
+    const out = await unlessConditionFails(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.ticket(ticketId),
@@ -139,12 +128,9 @@ export class DynamoDbIntakeStore implements IntakeStore {
           ExpressionAttributeValues: { ':key': message.key, ':channel': message.channel, ':at': message.at, ':s0': joinableStatuses[0], ':s1': joinableStatuses[1] },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return stripStorage<Ticket>(out.Attributes!);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return out && stripStorage<Ticket>(out.Attributes!);
   }
 
   async getTicket(ticketId: string): Promise<Ticket | undefined> {
@@ -153,25 +139,23 @@ export class DynamoDbIntakeStore implements IntakeStore {
   }
 
   async createTicket(ticket: Ticket): Promise<void> {
-    try {
-      await this.db.send(
+    await unlessConditionFails(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...keys.ticket(ticket.ticketId), ...ticketIndexKeys(ticket), ...ticket },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   async changeTicket(ticket: Ticket, change: Change, fields: Partial<Pick<Ticket, 'status' | 'solvedAt'>>): Promise<Ticket | undefined> {
     const next = { ...ticket, ...fields };
     const status = next.status;
     const removeSolvedAt = status !== 'solved' && ticket.solvedAt !== undefined;
-    try {
-      const out = await this.db.send(
+    const out = await unlessConditionFails(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.ticket(ticket.ticketId),
@@ -191,12 +175,9 @@ export class DynamoDbIntakeStore implements IntakeStore {
           },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return stripStorage<Ticket>(out.Attributes!);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return out && stripStorage<Ticket>(out.Attributes!);
   }
 
   async putAudit(entry: AuditEntry): Promise<void> {
@@ -204,8 +185,8 @@ export class DynamoDbIntakeStore implements IntakeStore {
   }
 
   async commitMessage(message: StoredMessage): Promise<boolean> {
-    try {
-      await this.db.send(
+    const applied = await unlessConditionFails(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: {
@@ -216,12 +197,9 @@ export class DynamoDbIntakeStore implements IntakeStore {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return applied !== undefined;
   }
 }
 
