@@ -19,12 +19,17 @@ export const customerHandle = z.discriminatedUnion('kind', [
 export type CustomerHandle = z.infer<typeof customerHandle>;
 
 export const attachmentRef = z.object({
-  /** https only: an agent's browser will open it, and Switchboard may fetch it. */
-  url: z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(2048),
+  /**
+   * https, which an agent's browser opens and Switchboard may fetch; or `s3://bucket/key` for what
+   * Switchboard itself stored (an email's raw MIME). A provider's media id without a URL goes in `mediaId`.
+   */
+  url: z.url({ protocol: /^(https|s3)$/, error: 'must be an https or s3 URL' }).max(2048).optional(),
+  /** The provider's id for media fetched through its API (WhatsApp, WeChat, Telegram file ids). */
+  mediaId: z.string().min(1).max(512).optional(),
   contentType: z.string().max(255).optional(),
   name: z.string().max(255).optional(),
   sizeBytes: z.number().int().nonnegative().optional(),
-});
+}).refine((a) => a.url !== undefined || a.mediaId !== undefined, { message: 'an attachment needs a url or a mediaId', path: ['url'] });
 export type AttachmentRef = z.infer<typeof attachmentRef>;
 
 export const inboundMessage = z.object({
@@ -44,6 +49,15 @@ export const inboundMessage = z.object({
   receivedAt: z.iso.datetime(),
   /** Where the provider's original payload can be found (provider id or object key), for support. */
   rawRef: z.string().max(1024).optional(),
+  /** The channel's address to answer this message at (a Telegram chat id, `whatsapp:+…` via Twilio, an email address). */
+  replyTo: z.string().min(1).max(512).optional(),
+  /** What this message answers, when the channel says: a ticket reference it quoted, provider ids of earlier messages (email References). */
+  thread: z
+    .object({
+      ticketId: z.string().regex(/^tkt_[0-9a-f]{16}$/).optional(),
+      providerMessageIds: z.array(z.string().min(1).max(998)).max(20).default([]),
+    })
+    .optional(),
 });
 export type InboundMessage = z.infer<typeof inboundMessage>;
 

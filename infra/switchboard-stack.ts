@@ -4,7 +4,8 @@ import type { SwitchboardConfig } from '../shared/config';
 import { Api } from './constructs/api';
 import { EventBus } from './constructs/event-bus';
 import { SwitchboardFunction } from './constructs/function';
-import { Ingest } from './constructs/ingest';
+import { Channels } from './constructs/channels';
+import { Queues } from './constructs/queues';
 import { Observability } from './constructs/observability';
 import { TicketsStore } from './constructs/tickets-store';
 import { type FunctionName, functions as functionSpecs } from './topology';
@@ -32,13 +33,16 @@ export class SwitchboardStack extends Stack {
 
     const store = new TicketsStore(this, 'TicketsStore');
     const events = new EventBus(this, 'Events', config);
-    const ingest = new Ingest(this, 'Ingest', { config, functions, table: store.table, bus: events.bus });
+    const queues = new Queues(this, 'Queues', { config, functions, table: store.table, bus: events.bus });
+    events.addRules(config, queues.queues);
+    const channels = new Channels(this, 'Channels', { config, functions, table: store.table, bus: events.bus });
     const api = new Api(this, 'Api', { config, functions, table: store.table });
     const observability = new Observability(this, 'Observability', {
       config,
       functions,
       ingestFunction: functions.ingest,
-      queues: ingest.queues,
+      queues: queues.queues,
+      emailFailures: channels.emailFailures,
       httpApi: api.httpApi,
     });
 
@@ -47,5 +51,11 @@ export class SwitchboardStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: api.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: api.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'DashboardUrl', { value: observability.dashboardUrl });
+    if (channels.receiptRuleSet) {
+      new CfnOutput(this, 'EmailReceiptRuleSet', {
+        value: channels.receiptRuleSet.receiptRuleSetName,
+        description: 'Activate it once (one rule set is active per account and region): aws ses set-active-receipt-rule-set --rule-set-name <this>',
+      });
+    }
   }
 }

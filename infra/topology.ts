@@ -1,3 +1,5 @@
+import type { SwitchboardConfig } from '../shared/config';
+
 /**
  * What Switchboard is made of, declared once: functions, HTTP routes, queues and event rules. The
  * CDK stack builds AWS resources from it and local mode wires the same handlers from it, and a
@@ -44,6 +46,34 @@ export const functions = {
     memoryMb: 512,
     tableActions: ['GetItem', 'Query'],
   },
+  email: {
+    entry: 'functions/email/handler.ts',
+    description: 'Reads mail SES received into S3, normalizes it and queues it for ingest',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+  },
+  voice: {
+    entry: 'functions/voice/handler.ts',
+    description: 'Amazon Connect contact flows: places the call on the caller\'s ticket and answers with it',
+    // Connect waits at most 8 s for a contact-flow function.
+    timeoutSeconds: 8,
+    memoryMb: 512,
+    tableActions: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'],
+  },
+  createReply: {
+    entry: 'functions/create-reply/handler.ts',
+    description: 'POST /tickets/{id}/replies: records an agent reply and queues it for delivery',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    tableActions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+  },
+  delivery: {
+    entry: 'functions/delivery/handler.ts',
+    description: 'Sends replies and notifications on the customer\'s channel, with retries',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    tableActions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+  },
 } as const satisfies Record<string, FunctionSpec>;
 export type FunctionName = keyof typeof functions;
 
@@ -58,21 +88,45 @@ export interface RouteSpec {
 
 export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/webhooks/{channel}', function: 'webhook', auth: 'none' },
+  // Providers that verify the URL first (WhatsApp, WeChat) send a GET.
+  { method: 'GET', path: '/webhooks/{channel}', function: 'webhook', auth: 'none' },
   { method: 'GET', path: '/tickets', function: 'listTickets', auth: 'jwt' },
   { method: 'GET', path: '/tickets/{id}', function: 'getTicket', auth: 'jwt' },
+  { method: 'POST', path: '/tickets/{id}/replies', function: 'createReply', auth: 'jwt' },
 ];
 
 export interface QueueSpec {
-  readonly id: string;
-  readonly producer: FunctionName;
+  readonly id: 'ingest' | 'delivery';
+  readonly producers: readonly FunctionName[];
   readonly consumer: FunctionName;
-  /** Environment variable that carries the queue URL to the producer. */
+  /** Environment variable that carries the queue URL to the producers. */
   readonly urlEnv: string;
+  /** Deliveries of one message before it moves to the dead-letter queue. */
+  readonly maxReceiveCount: (config: SwitchboardConfig) => number;
+  readonly batchSize: (config: SwitchboardConfig) => number;
 }
 
 export const queues: readonly QueueSpec[] = [
-  { id: 'ingest', producer: 'webhook', consumer: 'ingest', urlEnv: 'INGEST_QUEUE_URL' },
+  {
+    id: 'ingest',
+    producers: ['webhook', 'email', 'voice'],
+    consumer: 'ingest',
+    urlEnv: 'INGEST_QUEUE_URL',
+    maxReceiveCount: (c) => c.ingest.maxReceiveCount,
+    batchSize: (c) => c.ingest.batchSize,
+  },
+  {
+    id: 'delivery',
+    producers: ['createReply'],
+    consumer: 'delivery',
+    urlEnv: 'DELIVERY_QUEUE_URL',
+    maxReceiveCount: (c) => c.delivery.maxAttempts,
+    // One reply per invocation: a slow provider delays no one else's reply, and backoff is per reply.
+    batchSize: () => 1,
+  },
 ];
+
+export const queueSpec = (id: QueueSpec['id']): QueueSpec => queues.find((q) => q.id === id)!;
 
 /** A queue's visibility timeout: six times its consumer's timeout, as AWS advises for Lambda sources. */
 export const visibilityTimeoutSeconds = (q: QueueSpec) => functions[q.consumer].timeoutSeconds * 6;
@@ -82,7 +136,7 @@ export interface EventRuleSpec {
   readonly description: string;
   /** An EventBridge event pattern; local mode matches it with the same semantics for the fields used. */
   readonly pattern: { readonly source?: readonly string[]; readonly 'detail-type'?: readonly string[] };
-  readonly target: { readonly type: 'log-group'; readonly name: string };
+  readonly target: { readonly type: 'log-group'; readonly name: string } | { readonly type: 'queue'; readonly queue: QueueSpec['id'] };
 }
 
 export const eventRules: readonly EventRuleSpec[] = [
@@ -91,6 +145,12 @@ export const eventRules: readonly EventRuleSpec[] = [
     description: 'Every Switchboard event into a log group, for ops to search and follow',
     pattern: { source: ['switchboard'] },
     target: { type: 'log-group', name: 'events' },
+  },
+  {
+    id: 'NotifyCustomer',
+    description: 'Ticket status changes the customer is told about, to the delivery queue',
+    pattern: { source: ['switchboard'], 'detail-type': ['TicketStatusChanged'] },
+    target: { type: 'queue', queue: 'delivery' },
   },
 ];
 
@@ -106,4 +166,6 @@ export const env = {
   config: 'SWITCHBOARD_CONFIG',
   /** JSON map channel → Secrets Manager secret ARN (deployed); locally SWITCHBOARD_<CHANNEL>_SECRET wins. */
   channelSecretArns: 'SWITCHBOARD_CHANNEL_SECRET_ARNS',
+  /** `outbox` sends nothing and records provider requests instead (local mode, tests). */
+  transport: 'SWITCHBOARD_TRANSPORT',
 } as const;

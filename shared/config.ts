@@ -16,8 +16,59 @@ const isoDuration = z.string().refine((value) => {
   }
 }, 'must be a positive ISO-8601 duration such as PT24H or P1D (no years or months)');
 
-export const channelNames = ['web'] as const;
+export const channelNames = ['web', 'sms', 'whatsapp', 'wechat', 'telegram', 'email', 'voice'] as const;
 export type ChannelName = (typeof channelNames)[number];
+
+const enabled = { enabled: z.boolean().default(true) };
+/** A URL the provider is told to call, when it differs from what the request shows (a custom domain, a proxy). */
+const webhookUrl = z.url({ protocol: /^https?$/ }).nullable().default(null);
+
+/** Per-channel settings; each channel's secret holds its credentials (README: Channels). */
+const channelsSchema = z
+  .object({
+    web: z.object(enabled).strict().prefault({}),
+    sms: z
+      .object({
+        ...enabled,
+        /** Sender of replies: an E.164 number, `whatsapp:+…` for WhatsApp via Twilio, or a Messaging Service SID (MG…). */
+        from: z.string().regex(/^(\+[1-9]\d{6,14}|whatsapp:\+[1-9]\d{6,14}|MG[0-9a-f]{32})$/, 'must be an E.164 number, whatsapp:+<E.164>, or a Messaging Service SID').nullable().default(null),
+        /** The exact URL configured in the Twilio console, which Twilio signs; defaults to the URL the request arrived at. */
+        webhookUrl,
+      })
+      .strict()
+      .prefault({}),
+    whatsapp: z
+      .object({
+        ...enabled,
+        /** The WhatsApp Business phone number id replies are sent from; defaults to the one the customer wrote to. */
+        phoneNumberId: z.string().regex(/^\d{1,32}$/).nullable().default(null),
+        graphApiVersion: z.string().regex(/^v\d+\.\d+$/).default('v21.0'),
+      })
+      .strict()
+      .prefault({}),
+    wechat: z.object(enabled).strict().prefault({}),
+    telegram: z.object(enabled).strict().prefault({}),
+    email: z
+      .object({
+        ...enabled,
+        /** Sender of replies, an address or domain verified in SES; null sends no email replies. */
+        from: z.email().nullable().default(null),
+        /** Addresses or domains SES receives for (the receipt rule's recipients); empty creates no receipt rule. */
+        recipients: z.array(z.string().min(3).max(254)).max(100).default([]),
+      })
+      .strict()
+      .prefault({}),
+    voice: z
+      .object({
+        ...enabled,
+        /** The Amazon Connect instance allowed to invoke the voice function; null leaves the grant to `aws connect associate-lambda-function`. */
+        connectInstanceArn: z.string().regex(/^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/).nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
 
 export const configSchema = z
   .object({
@@ -33,9 +84,21 @@ export const configSchema = z
         maxClockSkewSeconds: z.number().int().min(30).max(3600).default(300),
       })
       .prefault({}),
-    channels: z
+    channels: channelsSchema,
+    delivery: z
       .object({
-        web: z.object({ enabled: z.boolean().default(true) }).prefault({}),
+        /** Attempts at sending one reply (with backoff between them) before it is dead-lettered and shown as failed. */
+        maxAttempts: z.number().int().min(1).max(20).default(5),
+      })
+      .prefault({}),
+    notifications: z
+      .object({
+        /** Ticket statuses the customer is told about on their channel. */
+        on: z.array(z.enum(['open', 'pending', 'solved', 'closed'])).default(['solved']),
+        /** What they are told; `{ticketId}` and `{status}` are filled in. */
+        templates: z
+          .partialRecord(z.enum(['open', 'pending', 'solved', 'closed']), z.string().min(1).max(1000))
+          .default({ solved: 'Your request {ticketId} has been solved. Reply to this message if you need anything else.' }),
       })
       .prefault({}),
     ingest: z

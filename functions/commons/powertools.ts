@@ -22,4 +22,8 @@ export const metricNames = {
   duplicatesDropped: 'DuplicatesDropped',
   ingestFailures: 'IngestFailures',
   webhooksRejected: 'WebhooksRejected',
+  providerEventsIgnored: 'ProviderEventsIgnored',
+  repliesSent: 'RepliesSent',
+  deliveryFailures: 'DeliveryFailures',
+  deliveryRetries: 'DeliveryRetries',
 } as const;

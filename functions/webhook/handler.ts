@@ -6,7 +6,8 @@ import { HttpProblem } from '../../shared/http/problem';
 import { SqsMessageQueue } from '../../shared/queue/sqs-message-queue';
 import { requiredEnv } from '../../shared/env';
 import { runtimeConfig } from '../../shared/runtime';
-import { channelSecret } from '../../shared/secrets';
+import { channelSecrets } from '../../shared/secrets';
+import { publicUrlOf } from '../../shared/webhooks/public-url';
 import { receiveWebhook } from '../../shared/webhooks/receive';
 import { httpHandler } from '../commons/handler';
 import { logger, metricNames, metrics } from '../commons/powertools';
@@ -16,19 +17,22 @@ const deps = {
   config: runtimeConfig(),
   // The endpoint comes from the SDK's configuration (regional, or AWS_ENDPOINT_URL_SQS locally), not the queue URL's host.
   queue: new SqsMessageQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), requiredEnv(ingestQueue.urlEnv)),
-  secretOf: channelSecret,
+  secretsOf: channelSecrets,
   now: () => new Date(),
 };
 
-/** POST /webhooks/{channel}: verify, normalize, queue, acknowledge. */
+/** POST /webhooks/{channel}: verify, normalize, queue, acknowledge; GET answers a provider's URL check. */
 export const handler = httpHandler(async (event: APIGatewayProxyEventV2) => {
   const channel = event.pathParameters?.channel ?? '';
   const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const configuredUrl = (deps.config.channels as Record<string, { webhookUrl?: string | null } | undefined>)[channel]?.webhookUrl;
+  const url = publicUrlOf(event, headers, configuredUrl);
   try {
-    const received = await receiveWebhook(channel, { method: event.requestContext.http.method, headers, query: event.queryStringParameters ?? {}, rawBody }, deps);
+    const received = await receiveWebhook(channel, { method: event.requestContext.http.method, headers, query: event.queryStringParameters ?? {}, rawBody, url }, deps);
     count(metricNames.messagesReceived, 'channel', received.channel, received.accepted);
-    logger.info('webhook accepted', { channel: received.channel, accepted: received.accepted });
+    for (const kind of new Set(received.ignored)) count(metricNames.providerEventsIgnored, 'kind', kind, received.ignored.filter((k) => k === kind).length);
+    logger.info('webhook accepted', { channel: received.channel, accepted: received.accepted, ignored: received.ignored.length });
     return received.response;
   } catch (error) {
     if (error instanceof HttpProblem) {

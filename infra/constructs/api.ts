@@ -8,7 +8,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { SwitchboardConfig } from '../../shared/config';
-import { type FunctionName, routes, userGroups } from '../topology';
+import { type FunctionName, functions as functionSpecs, routes, userGroups } from '../topology';
 import type { SwitchboardFunction } from './function';
 
 export interface ApiProps {
@@ -120,9 +120,9 @@ export class Api extends Construct {
       }
     }
 
-    // GET routes only read, so their functions get read-only access to the table.
-    for (const name of new Set(routes.filter((r) => r.method === 'GET').map((r) => r.function))) {
-      functions[name].bindTable(props.table);
+    // Each route function gets the table operations the topology lists for it (the webhook none).
+    for (const name of new Set(routes.map((r) => r.function))) {
+      if ((functionSpecs[name] as { tableActions?: readonly string[] }).tableActions) functions[name].bindTable(props.table);
     }
   }
 

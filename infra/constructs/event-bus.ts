@@ -1,11 +1,13 @@
 import { ArnFormat, Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../events';
 import type { SwitchboardConfig } from '../../shared/config';
-import { eventRules } from '../topology';
+import { eventRules, type QueueSpec } from '../topology';
 
 /**
  * The Switchboard event bus, an archive of everything published on it (for replay), and one rule
@@ -24,9 +26,21 @@ export class EventBus extends Construct {
       retention: config.eventArchiveRetentionDays > 0 ? Duration.days(config.eventArchiveRetentionDays) : undefined,
     });
 
+  }
+
+  /** The topology's rules, once the queues they feed exist. */
+  addRules(config: SwitchboardConfig, queues: Record<QueueSpec['id'], { queue: sqs.IQueue; deadLetterQueue: sqs.IQueue }>): void {
     for (const spec of eventRules) {
+      const eventPattern = { source: spec.pattern.source && [...spec.pattern.source], detailType: spec.pattern['detail-type'] && [...spec.pattern['detail-type']] };
+      if (spec.target.type === 'queue') {
+        const { queue, deadLetterQueue } = queues[spec.target.queue];
+        // An event the queue refuses waits in the queue's dead-letter queue rather than being dropped.
+        new events.Rule(this, spec.id, { eventBus: this.bus, description: spec.description, eventPattern, targets: [new targets.SqsQueue(queue, { deadLetterQueue, retryAttempts: 185 })] });
+        continue;
+      }
+      const target = spec.target;
       const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, {
-        logGroupName: `/switchboard/${spec.target.name}`,
+        logGroupName: `/switchboard/${target.name}`,
         retention: config.logRetentionDays,
       });
       // A native resource policy instead of the CloudWatchLogGroup target, which installs it with a
@@ -38,12 +52,7 @@ export class EventBus extends Construct {
           resources: [logGroup.logGroupArn],
         }),
       );
-      new events.Rule(this, spec.id, {
-        eventBus: this.bus,
-        description: spec.description,
-        eventPattern: { source: spec.pattern.source && [...spec.pattern.source], detailType: spec.pattern['detail-type'] && [...spec.pattern['detail-type']] },
-        targets: [{ bind: () => ({ arn: logGroupTargetArn(logGroup) }) }],
-      });
+      new events.Rule(this, spec.id, { eventBus: this.bus, description: spec.description, eventPattern, targets: [{ bind: () => ({ arn: logGroupTargetArn(logGroup) }) }] });
     }
   }
 }

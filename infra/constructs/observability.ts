@@ -9,14 +9,18 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { SwitchboardConfig } from '../../shared/config';
-import type { IngestQueue } from './ingest';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { QueueSpec } from '../topology';
+import type { WorkQueue } from './queues';
 
 export interface ObservabilityProps {
   readonly config: SwitchboardConfig;
   readonly functions: Record<string, lambda.IFunction>;
   /** The function whose errors mean messages are not becoming tickets. */
   readonly ingestFunction: lambda.IFunction;
-  readonly queues: Record<string, IngestQueue>;
+  readonly queues: Record<QueueSpec['id'], WorkQueue>;
+  /** The email function's failed invocations, when email is enabled. */
+  readonly emailFailures?: sqs.IQueue;
   readonly httpApi: apigw.HttpApi;
 }
 
@@ -72,11 +76,22 @@ export class Observability extends Construct {
       return created;
     };
 
-    for (const [queueId, { deadLetterQueue }] of Object.entries(props.queues)) {
+    const deadLetterAdvice: Record<QueueSpec['id'], string> = {
+      ingest: 'customer messages that did not become tickets. Read the ingest function\'s logs ("message not placed") for the cause, fix it, then redrive the dead-letter queue.',
+      delivery: 'replies that could not be delivered (the tickets show "delivery failed" with the provider\'s reason). Fix the provider side (credentials, sender, quota), then redrive the dead-letter queue to send them.',
+    };
+    for (const [queueId, { deadLetterQueue, maxReceiveCount }] of Object.entries(props.queues) as [QueueSpec['id'], WorkQueue][]) {
       alarm(
         `${queueId}DeadLetterQueueNotEmpty`,
         deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
-        `Messages of the ${queueId} queue failed ${config.ingest.maxReceiveCount} times and wait in its dead-letter queue. Read the ingest function's logs for the cause, fix it, then redrive the dead-letter queue.`,
+        `Messages of the ${queueId} queue failed ${maxReceiveCount} times and wait in its dead-letter queue: ${deadLetterAdvice[queueId]}`,
+      );
+    }
+    if (props.emailFailures) {
+      alarm(
+        'EmailFailuresNotEmpty',
+        props.emailFailures.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
+        'SES delivered mail the email function could not read or queue, three times; the SES events wait in the EmailFailures queue (the mail itself is in the mail bucket). Read the email function\'s logs, fix the cause, then re-invoke the function with each event.',
       );
     }
     alarm(
@@ -113,6 +128,8 @@ export class Observability extends Construct {
       ]),
       graph('Duplicates dropped, failed messages', [businessMetric('DuplicatesDropped'), businessMetric('IngestFailures')]),
       graph('Rejected webhooks by reason', [metricByDimension('WebhooksRejected', 'reason')]),
+      graph('Provider events acknowledged without a message', [metricByDimension('ProviderEventsIgnored', 'kind')]),
+      graph('Replies sent, retried, failed', [businessMetric('RepliesSent'), businessMetric('DeliveryRetries'), businessMetric('DeliveryFailures')]),
       graph(
         'Queue and dead-letter queue depth',
         Object.entries(props.queues).flatMap(([queueId, q]) => [

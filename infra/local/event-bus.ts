@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type EventRuleSpec, eventRules } from '../topology';
+import { type EventRuleSpec, eventRules, type QueueSpec } from '../topology';
 
 /**
  * The event bus in local mode: answers EventBridge's PutEvents API, so the functions publish
@@ -31,16 +31,21 @@ export interface LocalEventBus {
   close(): Promise<void>;
 }
 
-export async function startEventBus(logDir: string | undefined): Promise<LocalEventBus> {
+/** Sends an event to a topology queue, as an EventBridge SQS target does (the event as the message body). */
+export type QueueTarget = (queue: QueueSpec['id'], event: BusEvent) => Promise<void>;
+
+export async function startEventBus(logDir: string | undefined, toQueue: QueueTarget): Promise<LocalEventBus> {
   const delivered = new Map<string, BusEvent[]>(eventRules.map((r) => [r.id, []]));
   if (logDir) mkdirSync(logDir, { recursive: true });
 
-  const deliver = (event: BusEvent) => {
+  const deliver = async (event: BusEvent) => {
     for (const rule of eventRules.filter((r) => matches(r.pattern, event))) {
       const list = delivered.get(rule.id)!;
       list.push(event);
       if (list.length > 1000) list.shift();
-      if (logDir) appendFileSync(join(logDir, `${rule.target.name}.log`), `${JSON.stringify(event)}\n`);
+      const target = rule.target;
+      if (target.type === 'queue') await toQueue(target.queue, event);
+      else if (logDir) appendFileSync(join(logDir, `${target.name}.log`), `${JSON.stringify(event)}\n`);
     }
   };
 
@@ -56,18 +61,18 @@ export async function startEventBus(logDir: string | undefined): Promise<LocalEv
         return reply(400, { __type: 'UnknownOperationException', message: 'local mode serves PutEvents only' });
       }
       const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Entries: { Source: string; DetailType: string; Detail: string }[] };
-      const entries = input.Entries.map((entry) => {
-        const event: BusEvent = {
-          id: randomUUID(),
-          source: entry.Source,
-          'detail-type': entry.DetailType,
-          time: new Date().toISOString(),
-          detail: JSON.parse(entry.Detail),
-        };
-        deliver(event);
-        return { EventId: event.id };
-      });
-      reply(200, { FailedEntryCount: 0, Entries: entries });
+      const events: BusEvent[] = input.Entries.map((entry) => ({
+        id: randomUUID(),
+        source: entry.Source,
+        'detail-type': entry.DetailType,
+        time: new Date().toISOString(),
+        detail: JSON.parse(entry.Detail),
+      }));
+      // Accepted once every target has it, so a publisher that got 200 lost nothing.
+      Promise.all(events.map(deliver)).then(
+        () => reply(200, { FailedEntryCount: 0, Entries: events.map((e) => ({ EventId: e.id })) }),
+        () => reply(500, { __type: 'InternalException', message: 'a rule target did not take the event' }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

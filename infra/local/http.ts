@@ -30,12 +30,18 @@ export function compileRoute(route: RouteSpec): LocalRoute {
   return { ...route, pattern: new RegExp(`^${source}$`), params };
 }
 
+export interface ExtraRequest {
+  readonly headers: Record<string, string | undefined>;
+  readonly url: string;
+  readBody(): Promise<Buffer>;
+}
+
 export interface LocalHttpOptions {
   readonly routes: readonly RouteSpec[];
   readonly handlers: Record<FunctionName, HttpFunction>;
   readonly signingKey: Uint8Array;
-  /** Extra local-only routes (health, dev views), answered before the API routes. */
-  readonly extras: (method: string, path: string) => Promise<{ status: number; body: unknown } | undefined>;
+  /** Extra local-only routes (health, dev views, stand-ins for direct invocations), answered before the API routes. */
+  readonly extras: (method: string, path: string, request: ExtraRequest) => Promise<{ status: number; body: unknown } | undefined>;
 }
 
 export function createLocalHttpServer(options: LocalHttpOptions): Server {
@@ -49,7 +55,8 @@ export function createLocalHttpServer(options: LocalHttpOptions): Server {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = parseUrl(req.url);
     const method = req.method ?? 'GET';
-    const extra = await options.extras(method, url.pathname);
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+    const extra = await options.extras(method, url.pathname, { headers, url: `http://${req.headers.host ?? 'localhost'}${url.pathname}${url.search}`, readBody: () => readBody(req) });
     if (extra) return send(res, { statusCode: extra.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(extra.body) });
 
     const match = routes.map((r) => ({ r, m: r.pattern.exec(url.pathname) })).find(({ r, m }) => m && r.method === method);
@@ -101,6 +108,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function gatewayEvent(req: IncomingMessage, url: URL, method: string, route: LocalRoute, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
+  // API Gateway tells functions the scheme the client used; here it is plain HTTP.
+  headers['x-forwarded-proto'] ??= 'http';
   const query = Object.fromEntries(url.searchParams.entries());
   const now = new Date();
   return {

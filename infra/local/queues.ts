@@ -38,7 +38,7 @@ export async function startQueues(config: SwitchboardConfig, visibilityTimeoutSe
   for (const spec of queues) {
     const dlq = await client.send(new CreateQueueCommand({ QueueName: deadLetterName(spec), Attributes: { MessageRetentionPeriod: '1209600' } }));
     const arn = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
-    const maxReceiveCount = config.ingest.maxReceiveCount;
+    const maxReceiveCount = spec.maxReceiveCount(config);
     const queue = await client.send(
       new CreateQueueCommand({
         QueueName: queueName(spec),

@@ -3,13 +3,19 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { SwitchboardConfig } from '../../shared/config';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { channels } from '../../shared/channels/registry';
+import { voice } from '../../shared/channels/voice';
+import { localOutbox } from '../../shared/delivery/outbox';
+import { channelSecrets } from '../../shared/secrets';
 import { repoRoot } from '../constructs/function';
 import { env, type FunctionName, functions, routes } from '../topology';
 import { signingKey } from './dev-tokens';
 import { ensureTable, localClient, startDynalite } from './dynamodb';
 import { type LocalEventBus, startEventBus } from './event-bus';
-import { createLocalHttpServer, type HttpFunction } from './http';
+import { createLocalHttpServer, type ExtraRequest, type HttpFunction } from './http';
+import { lambdaContext } from './lambda-context';
+import { parseJsonBody } from '../../shared/channels/web';
 import { type LocalQueues, pollQueue, type SqsConsumer, startQueues } from './queues';
 
 /**
@@ -43,6 +49,21 @@ export interface LocalSwitchboard {
 }
 
 export const LOCAL_TABLE = 'switchboard-local';
+
+type VoiceFunction = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<Record<string, string>>;
+
+/**
+ * Amazon Connect invokes the voice function directly; here a signed POST /webhooks/voice stands in
+ * for that invocation (signed like the web channel), and answers what the contact flow would get.
+ */
+async function invokeVoice(fn: VoiceFunction, request: ExtraRequest, config: SwitchboardConfig) {
+  const rawBody = await request.readBody();
+  const webhook = { method: 'POST', headers: request.headers, query: {}, rawBody, url: request.url };
+  const secrets = await channelSecrets(voice.name, voice.secretFields);
+  voice.verify(webhook, { secrets, now: new Date(), maxClockSkewSeconds: config.webhook.maxClockSkewSeconds, defaultPhoneRegion: config.defaultPhoneRegion, settings: config.channels.voice });
+  const event = parseJsonBody(webhook);
+  return { status: 200, body: await fn(event, lambdaContext('voice')) };
+}
 export const LOCAL_BUS = 'switchboard';
 
 export async function startLocal(options: LocalOptions): Promise<LocalSwitchboard> {
@@ -56,7 +77,10 @@ export async function startLocal(options: LocalOptions): Promise<LocalSwitchboar
   await ensureTable(dynamoClient, LOCAL_TABLE);
   dynamoClient.destroy();
   const queues = await startQueues(config, options.visibilityTimeoutSeconds ?? 5);
-  const bus = await startEventBus(dataDir ? join(dataDir, 'events') : undefined);
+  const queueUrl = (id: string) => queues.queues.find((q) => q.spec.id === id)!.url;
+  const bus = await startEventBus(dataDir ? join(dataDir, 'events') : undefined, async (queue, event) => {
+    await queues.client.send(new SendMessageCommand({ QueueUrl: queueUrl(queue), MessageBody: JSON.stringify(event) }));
+  });
 
   // What the stack sets on each function, pointed at the stand-ins; set before the handlers load.
   Object.assign(process.env, {
@@ -74,6 +98,10 @@ export async function startLocal(options: LocalOptions): Promise<LocalSwitchboar
     POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // Replies go to the outbox at GET /dev/outbox, never to a provider.
+    [env.transport]: 'outbox',
+    // There is no S3 here: mail arrives over HTTP; the name is what attachment references would point at.
+    MAIL_BUCKET: 'switchboard-local-mail',
   });
   for (const q of queues.queues) process.env[q.spec.urlEnv] = q.url;
   for (const name of Object.keys(channels)) {
@@ -87,19 +115,19 @@ export async function startLocal(options: LocalOptions): Promise<LocalSwitchboar
     handlers[name] = module.handler;
   }
 
-  const pollers = queues.queues.map((q) =>
-    pollQueue(queues.client, q, handlers[q.spec.consumer] as SqsConsumer, config.ingest.batchSize, options.pollers ?? 2),
-  );
+  const pollers = queues.queues.map((q) => pollQueue(queues.client, q, handlers[q.spec.consumer] as SqsConsumer, q.spec.batchSize(config), options.pollers ?? 2));
 
   const key = signingKey(dataDir ?? join(repoRoot, '.switchboard'));
   const server: Server = createLocalHttpServer({
     routes,
     handlers: handlers as Record<FunctionName, HttpFunction>,
     signingKey: key,
-    extras: async (method, path) => {
+    extras: async (method, path, request) => {
+      if (method === 'POST' && path === '/webhooks/voice' && config.channels.voice.enabled) return invokeVoice(handlers.voice as VoiceFunction, request, config);
       if (method !== 'GET') return undefined;
       if (path === '/health') return { status: 200, body: { status: 'ok' } };
       if (path === '/dev/events') return { status: 200, body: Object.fromEntries(bus.delivered) };
+      if (path === '/dev/outbox') return { status: 200, body: { entries: localOutbox.entries } };
       return undefined;
     },
   });

@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 import * as z from 'zod';
-import { attachmentRef, type CustomerHandle, type InboundMessage } from '../../events/inbound-message';
+import type { CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, problems } from '../http/problem';
 import type { Channel, WebhookRequest } from './channel';
 import { hmacSha256Hex, safeEqual } from './signatures';
@@ -12,6 +12,16 @@ import { hmacSha256Hex, safeEqual } from './signatures';
  *   X-Switchboard-Timestamp: <unix seconds>
  *   X-Switchboard-Signature: sha256=<hex>
  */
+
+/** A file the sender hosts; https only, as an agent's browser will open it. */
+const webAttachment = z
+  .object({
+    url: z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(2048),
+    contentType: z.string().max(255).optional(),
+    name: z.string().max(255).optional(),
+    sizeBytes: z.number().int().nonnegative().optional(),
+  })
+  .strict();
 
 export const webPayload = z
   .object({
@@ -26,7 +36,7 @@ export const webPayload = z
       .strict()
       .refine((c) => c.id || c.email || c.phone, 'needs at least one of id, email or phone'),
     text: z.string().max(65_536).default(''),
-    attachments: z.array(attachmentRef).max(20).default([]),
+    attachments: z.array(webAttachment).max(20).default([]),
     sentAt: z.iso.datetime({ offset: true }).optional(),
   })
   .strict()
@@ -58,12 +68,14 @@ export function verifySignedRequest(request: WebhookRequest, secret: string, now
   }
 }
 
+/** A phone number in E.164, or undefined if it is not a valid number (read in `region` when it has no country code). */
 export function normalizePhone(raw: string, region: string): string | undefined {
   const phone = parsePhoneNumberFromString(raw, region as CountryCode);
   return phone?.isValid() ? phone.number : undefined;
 }
 
-function parseJson(request: WebhookRequest): unknown {
+/** The body as JSON, or a 400 problem. */
+export function parseJsonBody(request: WebhookRequest): unknown {
   try {
     return JSON.parse(request.rawBody.toString('utf8'));
   } catch {
@@ -73,14 +85,15 @@ function parseJson(request: WebhookRequest): unknown {
 
 export const web: Channel = {
   name: 'web',
-  contentType: 'application/json',
+  contentTypes: ['application/json'],
+  secretFields: ['signingSecret'],
 
   verify(request, context) {
-    verifySignedRequest(request, context.secret, context.now, context.maxClockSkewSeconds);
+    verifySignedRequest(request, context.secrets.signingSecret!, context.now, context.maxClockSkewSeconds);
   },
 
-  parse(request, context): InboundMessage[] {
-    const result = webPayload.safeParse(parseJson(request));
+  parse(request, context) {
+    const result = webPayload.safeParse(parseJsonBody(request));
     if (!result.success) throw problems.badRequest('The message does not match the web channel format.', fieldErrors(result.error.issues));
     const p = result.data;
     const handles: CustomerHandle[] = [];
@@ -91,22 +104,21 @@ export const web: Channel = {
     }
     if (p.customer.email) handles.push({ kind: 'email', value: p.customer.email.toLowerCase() });
     if (p.customer.id) handles.push({ kind: 'channel-user', value: `web:${p.customer.id}` });
-    return [
-      {
-        schemaVersion: 1,
-        channel: 'web',
-        providerMessageId: p.messageId,
-        customer: { handles, ...(p.customer.name ? { displayName: p.customer.name } : {}) },
-        text: p.text,
-        attachments: p.attachments,
-        sentAt: p.sentAt ? new Date(p.sentAt).toISOString() : context.receivedAt,
-        receivedAt: context.receivedAt,
-        rawRef: `web:${p.messageId}`,
-      },
-    ];
+    const message: InboundMessage = {
+      schemaVersion: 1,
+      channel: 'web',
+      providerMessageId: p.messageId,
+      customer: { handles, ...(p.customer.name ? { displayName: p.customer.name } : {}) },
+      text: p.text,
+      attachments: p.attachments,
+      sentAt: p.sentAt ? new Date(p.sentAt).toISOString() : context.receivedAt,
+      receivedAt: context.receivedAt,
+      rawRef: `web:${p.messageId}`,
+    };
+    return { messages: [message], ignored: [] };
   },
 
-  acknowledge(messages) {
+  acknowledge({ messages }) {
     return {
       statusCode: 202,
       headers: { 'content-type': 'application/json' },

@@ -29,6 +29,10 @@ export interface Ticket {
   readonly lastMessageKey: string;
   readonly solvedAt?: string;
   readonly assigneeId?: string;
+  /** When an agent first replied. */
+  readonly firstResponseAt?: string;
+  /** The latest reply delivery's outcome: "delivery failed" with the provider's reason shows here. */
+  readonly lastDelivery?: { readonly replyId: string; readonly status: 'sent' | 'failed'; readonly at: string; readonly reason?: string };
   /** Optimistic-lock counter, one per recorded change. */
   readonly version: number;
   /** The latest change, kept on the ticket so a retry of its cause can finish recording it. */

@@ -29,14 +29,17 @@ const MAX_ATTEMPTS = 8;
 export async function ingestMessage(deps: IngestDeps, inbound: InboundMessage, redelivery = false): Promise<{ outcome: IngestOutcome; ticketId: string }> {
   const { store } = deps;
   const messageId = messageIdOf(inbound);
-  const { message: stored, owners } = await store.lookup(messageId, inbound.customer.handles);
+  const threadMessageIds = (inbound.thread?.providerMessageIds ?? []).map((providerMessageId) => messageIdOf({ channel: inbound.channel, providerMessageId }));
+  const { message: stored, owners, threadTickets } = await store.lookup(messageId, inbound.customer.handles, threadMessageIds);
   if (stored) {
     if (redelivery) await deps.publisher.publish(stored.events);
     return { outcome: 'duplicate', ticketId: stored.ticketId };
   }
 
   const customer = await resolveCustomer(store, inbound, messageId, owners);
-  const ticket = await placeOnTicket(deps, customer, inbound, messageId);
+  const threadTicket = inbound.thread?.ticketId ?? threadTickets[0];
+  const ticket =
+    (threadTicket && (await placeOnThread(deps, customer, threadTicket, inbound, messageId))) || (await placeOnTicket(deps, customer, inbound, messageId));
   const change = ticket.lastChange.cause === messageId ? ticket.lastChange : undefined;
   if (change) await store.putAudit({ ...change, ticketId: ticket.ticketId });
 
@@ -180,6 +183,31 @@ async function placeOnTicket(deps: IngestDeps, initial: Customer, inbound: Inbou
     customer = (await store.getCustomer(customer.customerId)) ?? customer;
   }
   throw new Error(`message ${messageId} could not be placed after ${MAX_ATTEMPTS} contended attempts`);
+}
+
+/**
+ * A message that answers one of the customer's tickets other than their current one (an email
+ * reply quoting it) joins that ticket, as long as it would join, resume or reopen it; otherwise it
+ * goes where any message goes. Tickets of other customers are never joined this way.
+ */
+async function placeOnThread(deps: IngestDeps, customer: Customer, ticketId: string, inbound: InboundMessage, messageId: string): Promise<Ticket | undefined> {
+  if (ticketId === customer.currentTicket?.ticketId) return undefined;
+  const { store } = deps;
+  const message = { key: messageKeyOf(inbound.receivedAt, messageId), channel: inbound.channel, at: inbound.receivedAt };
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const ticket = await store.getTicket(ticketId);
+    if (!ticket || ticket.customerId !== customer.customerId) return undefined;
+    if (ticket.lastChange.cause === messageId) return ticket;
+    const placement = placeMessage(ticket, inbound.receivedAt, deps.mergeWindowMs);
+    if (placement.kind === 'create') return undefined;
+    if (placement.kind === 'join') {
+      const joined = await store.joinTicket(ticketId, message);
+      if (joined || ticket.lastMessageKey >= message.key) return joined ?? ticket;
+      continue;
+    }
+    await store.changeTicket(ticket, reopenChange(ticket, placement.kind, messageId, inbound.receivedAt), { status: 'open' });
+  }
+  throw new Error(`message ${messageId} could not be placed on ticket ${ticketId} after ${MAX_ATTEMPTS} contended attempts`);
 }
 
 function seedFor(customerId: string, inbound: InboundMessage, messageId: string): TicketSeed {

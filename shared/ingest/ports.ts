@@ -31,8 +31,15 @@ export interface AuditEntry extends Change {
 
 /** What ingest needs from storage. Every write is conditional or idempotent, so retries converge. */
 export interface IntakeStore {
-  /** The message if already stored, and the owner of each known handle, in one read. */
-  lookup(messageId: string, handles: readonly CustomerHandle[]): Promise<{ message?: StoredMessage; owners: Map<string, string> }>;
+  /**
+   * In one read: the message if already stored, the owner of each known handle, and the tickets of
+   * the stored messages among `threadMessageIds` (the earlier messages this one answers).
+   */
+  lookup(
+    messageId: string,
+    handles: readonly CustomerHandle[],
+    threadMessageIds?: readonly string[],
+  ): Promise<{ message?: StoredMessage; owners: Map<string, string>; threadTickets: string[] }>;
   /** Links a handle to a customer unless another customer holds it; returns the holder. */
   claimIdentity(handle: CustomerHandle, customerId: string, seen: { at: string; channel: string }): Promise<string>;
   /** Moves a handle from one customer to another if `from` still holds it; returns the holder. */

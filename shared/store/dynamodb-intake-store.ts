@@ -13,9 +13,10 @@ export class DynamoDbIntakeStore implements IntakeStore {
     private readonly table: string,
   ) {}
 
-  async lookup(messageId: string, handles: readonly CustomerHandle[]) {
+  async lookup(messageId: string, handles: readonly CustomerHandle[], threadMessageIds: readonly string[] = []) {
     const identityKeys = handles.map((h) => keys.identity(h));
-    let pending: Record<string, unknown>[] = [keys.message(messageId), ...dedupeKeys(identityKeys)];
+    const threadKeys = threadMessageIds.filter((id) => id !== messageId).map((id) => keys.message(id));
+    let pending: Record<string, unknown>[] = dedupeKeys([keys.message(messageId), ...identityKeys, ...threadKeys]);
     const items: Record<string, unknown>[] = [];
     while (pending.length > 0) {
       const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
@@ -24,11 +25,15 @@ export class DynamoDbIntakeStore implements IntakeStore {
     }
     const owners = new Map<string, string>();
     let message: StoredMessage | undefined;
+    const thread: { at: string; ticketId: string }[] = [];
     for (const item of items) {
-      if (item.sk === 'MESSAGE') message = stripStorage<StoredMessage>(item);
-      else owners.set(handleKey(item as unknown as CustomerHandle), item.customerId as string);
+      if (item.sk !== 'MESSAGE') owners.set(handleKey(item as unknown as CustomerHandle), item.customerId as string);
+      else if (item.pk === keys.message(messageId).pk) message = stripStorage<StoredMessage>(item);
+      else thread.push({ at: item.receivedAt as string, ticketId: item.ticketId as string });
     }
-    return { ...(message ? { message } : {}), owners };
+    // Latest first: the message most recently answered names the live thread.
+    const threadTickets = [...new Set(thread.sort((a, b) => (a.at < b.at ? 1 : -1)).map((t) => t.ticketId))];
+    return { ...(message ? { message } : {}), owners, threadTickets };
   }
 
   async claimIdentity(handle: CustomerHandle, customerId: string, seen: { at: string; channel: string }): Promise<string> {

@@ -8,6 +8,7 @@ export const keys = {
   customer: (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'CUSTOMER' }),
   ticket: (ticketId: string) => ({ pk: `TICKET#${ticketId}`, sk: 'TICKET' }),
   message: (messageId: string) => ({ pk: `MESSAGE#${messageId}`, sk: 'MESSAGE' }),
+  reply: (replyId: string) => ({ pk: `REPLY#${replyId}`, sk: 'REPLY' }),
   audit: (ticketId: string, at: string, version: number) => ({ pk: `TICKET#${ticketId}`, sk: `AUDIT#${at}#${String(version).padStart(6, '0')}` }),
   customerParent: (customerId: string) => `CUSTOMER#${customerId}`,
   ticketParent: (ticketId: string) => `TICKET#${ticketId}`,

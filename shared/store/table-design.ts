@@ -10,6 +10,7 @@
  * | ticket   | TICKET#<id>                | TICKET   | —                                   | status, channel, assignee, customer, all |
  * | audit    | TICKET#<id>                | AUDIT#<at>#<n> | —                             | —                   |
  * | message  | MESSAGE#<channel>:<pmid>   | MESSAGE  | TICKET#<id> / MSG#<receivedAt>#<id> | —                   |
+ * | reply    | REPLY#<id>                 | REPLY    | TICKET#<id> / MSG#<createdAt>#<id>  | —                   |
  */
 
 export interface IndexDesign {

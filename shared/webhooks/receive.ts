@@ -1,5 +1,5 @@
 import type { SwitchboardConfig } from '../config';
-import type { ChannelContext, WebhookRequest, WebhookResponse } from '../channels/channel';
+import type { ChannelContext, ChannelSecrets, WebhookRequest, WebhookResponse } from '../channels/channel';
 import { channels } from '../channels/registry';
 import { type InboundMessage, inboundMessage } from '../../events/inbound-message';
 import { fieldErrors, HttpProblem, problems } from '../http/problem';
@@ -8,7 +8,7 @@ import { type MessageQueue, MessageTooLarge } from '../queue/sqs-message-queue';
 export interface ReceiveDeps {
   readonly config: SwitchboardConfig;
   readonly queue: MessageQueue;
-  readonly secretOf: (channel: string) => Promise<string>;
+  readonly secretsOf: (channel: string, fields: readonly string[]) => Promise<ChannelSecrets>;
   readonly now: () => Date;
 }
 
@@ -16,6 +16,8 @@ export interface Received {
   readonly response: WebhookResponse;
   readonly channel: string;
   readonly accepted: number;
+  /** Kinds of provider events acknowledged without a message. */
+  readonly ignored: readonly string[];
 }
 
 /**
@@ -25,29 +27,31 @@ export interface Received {
  */
 export async function receiveWebhook(channelName: string, request: WebhookRequest, deps: ReceiveDeps): Promise<Received> {
   const channel = channels[channelName];
-  const enabled = (deps.config.channels as Record<string, { enabled: boolean } | undefined>)[channelName]?.enabled;
-  if (!channel || !enabled) throw problems.notFound(`There is no enabled channel "${channelName}". Enabled: ${enabledChannels(deps.config).join(', ') || 'none'}.`);
+  const settings = (deps.config.channels as Record<string, { enabled: boolean } | undefined>)[channelName];
+  if (!channel || !settings?.enabled) throw problems.notFound(`There is no enabled channel "${channelName}". Enabled: ${enabledChannels(deps.config).join(', ') || 'none'}.`);
 
   const limit = deps.config.webhook.maxBodyBytes;
   if (request.rawBody.length > limit) throw problems.tooLarge(limit);
 
   const context: ChannelContext = {
-    secret: await secretOf(channel.name, deps),
+    secrets: await secretsOf(channel.name, channel.secretFields, deps),
     now: deps.now(),
     maxClockSkewSeconds: deps.config.webhook.maxClockSkewSeconds,
     defaultPhoneRegion: deps.config.defaultPhoneRegion,
+    settings,
   };
 
   if (request.method === 'GET') {
     if (!channel.handshake) throw new HttpProblem(405, 'method-not-allowed', 'Method not allowed', `Channel "${channel.name}" takes POST only.`, {}, { allow: 'POST' });
-    return { response: channel.handshake(request, context), channel: channel.name, accepted: 0 };
+    return { response: channel.handshake(request, context), channel: channel.name, accepted: 0, ignored: [] };
   }
 
   const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (contentType !== channel.contentType) throw problems.unsupportedMediaType(channel.contentType);
+  if (!contentType || !channel.contentTypes.includes(contentType)) throw problems.unsupportedMediaType(channel.contentTypes[0]);
 
   channel.verify(request, context);
-  const messages = channel.parse(request, { ...context, receivedAt: context.now.toISOString() }).map(asQueueContract);
+  const parsed = await channel.parse(request, { ...context, receivedAt: context.now.toISOString() });
+  const messages = parsed.messages.map(asQueueContract);
   try {
     await deps.queue.enqueue(messages);
   } catch (error) {
@@ -56,7 +60,7 @@ export async function receiveWebhook(channelName: string, request: WebhookReques
     }
     throw problems.unavailable('The message could not be queued; nothing was accepted. Retry shortly.');
   }
-  return { response: channel.acknowledge(messages), channel: channel.name, accepted: messages.length };
+  return { response: channel.acknowledge({ messages, ignored: parsed.ignored }), channel: channel.name, accepted: messages.length, ignored: parsed.ignored };
 }
 
 /**
@@ -71,9 +75,9 @@ function asQueueContract(message: InboundMessage): InboundMessage {
 }
 
 /** Secrets Manager throttled or unreachable is temporary: 503, so the provider retries. */
-async function secretOf(channel: string, deps: ReceiveDeps): Promise<string> {
+async function secretsOf(channel: string, fields: readonly string[], deps: ReceiveDeps): Promise<ChannelSecrets> {
   try {
-    return await deps.secretOf(channel);
+    return await deps.secretsOf(channel, fields);
   } catch {
     throw problems.unavailable('The channel cannot verify requests right now; nothing was accepted. Retry shortly.');
   }

@@ -1,0 +1,18 @@
+import type { CustomerHandle } from '../../events/inbound-message';
+import type { Ticket } from '../domain/ticket';
+import type { Delivery, LastDelivery, RecentMessage, Reply } from './reply';
+
+/** What replies and their delivery need from storage. */
+export interface ReplyStore {
+  ticket(ticketId: string): Promise<Ticket | undefined>;
+  /** The ticket's latest customer messages, newest first. */
+  recentMessages(ticketId: string): Promise<RecentMessage[]>;
+  handles(customerId: string): Promise<CustomerHandle[]>;
+  /** Stores the reply unless one with its id exists; returns the stored one. */
+  createReply(reply: Reply): Promise<Reply>;
+  reply(replyId: string): Promise<Reply | undefined>;
+  /** Records an attempt's outcome unless the reply was already sent; false if it was. */
+  recordDelivery(replyId: string, delivery: Delivery): Promise<boolean>;
+  recordFirstResponse(ticketId: string, at: string): Promise<void>;
+  recordLastDelivery(ticketId: string, last: LastDelivery): Promise<void>;
+}

@@ -1,0 +1,122 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CustomerHandle } from '../../events/inbound-message';
+import type { Ticket } from '../domain/ticket';
+import type { ReplyStore } from '../replies/ports';
+import type { Delivery, LastDelivery, RecentMessage, Reply } from '../replies/reply';
+import { unlessConditionFails } from './dynamodb-client';
+import { keys, stripStorage } from './keys';
+
+/** How far back a reply looks for the customer's latest message on a channel. */
+const RECENT_MESSAGES = 50;
+
+/** Replies and their delivery, on the ticket's timeline (the byParent index, as messages are). */
+export class DynamoDbReplyStore implements ReplyStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async ticket(ticketId: string): Promise<Ticket | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.ticket(ticketId), ConsistentRead: true }));
+    return out.Item ? stripStorage<Ticket>(out.Item) : undefined;
+  }
+
+  /** The ticket's latest customer messages, newest first. */
+  async recentMessages(ticketId: string): Promise<RecentMessage[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byParent',
+        KeyConditionExpression: 'parentKey = :parent AND begins_with(childKey, :msg)',
+        FilterExpression: '#direction = :inbound',
+        ProjectionExpression: '#channel, providerMessageId, replyTo',
+        ExpressionAttributeNames: { '#direction': 'direction', '#channel': 'channel' },
+        ExpressionAttributeValues: { ':parent': keys.ticketParent(ticketId), ':msg': 'MSG#', ':inbound': 'inbound' },
+        ScanIndexForward: false,
+        Limit: RECENT_MESSAGES,
+      }),
+    );
+    return (out.Items ?? []) as RecentMessage[];
+  }
+
+  async handles(customerId: string): Promise<CustomerHandle[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byParent',
+        KeyConditionExpression: 'parentKey = :parent AND begins_with(childKey, :identity)',
+        ProjectionExpression: '#kind, #value',
+        ExpressionAttributeNames: { '#kind': 'kind', '#value': 'value' },
+        ExpressionAttributeValues: { ':parent': keys.customerParent(customerId), ':identity': 'IDENTITY#' },
+      }),
+    );
+    return (out.Items ?? []) as CustomerHandle[];
+  }
+
+  /** Stores the reply unless one with its id exists; returns the stored one. */
+  async createReply(reply: Reply): Promise<Reply> {
+    const applied = await unlessConditionFails(
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.reply(reply.replyId), parentKey: keys.ticketParent(reply.ticketId), childKey: `MSG#${reply.createdAt}#${reply.replyId}`, ...reply },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    return applied ? reply : (await this.reply(reply.replyId))!;
+  }
+
+  async reply(replyId: string): Promise<Reply | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.reply(replyId), ConsistentRead: true }));
+    return out.Item ? stripStorage<Reply>(out.Item) : undefined;
+  }
+
+  /** Records an attempt's outcome, unless the reply was already sent (a duplicate delivery of the job). */
+  async recordDelivery(replyId: string, delivery: Delivery): Promise<boolean> {
+    const applied = await unlessConditionFails(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.reply(replyId),
+          UpdateExpression: 'SET delivery = :delivery',
+          ConditionExpression: 'attribute_exists(pk) AND delivery.#status <> :sent',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':delivery': delivery, ':sent': 'sent' },
+        }),
+      ),
+    );
+    return applied !== undefined;
+  }
+
+  /** The first agent reply's time, kept once; no-op for a ticket that is gone. */
+  async recordFirstResponse(ticketId: string, at: string): Promise<void> {
+    await unlessConditionFails(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.ticket(ticketId),
+          UpdateExpression: 'SET firstResponseAt = if_not_exists(firstResponseAt, :at)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      ),
+    );
+  }
+
+  /** The ticket's latest delivery outcome; an older outcome never overwrites a newer one. */
+  async recordLastDelivery(ticketId: string, last: LastDelivery): Promise<void> {
+    await unlessConditionFails(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.ticket(ticketId),
+          UpdateExpression: 'SET lastDelivery = :last',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastDelivery) OR lastDelivery.#at <= :at)',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':last': last, ':at': last.at },
+        }),
+      ),
+    );
+  }
+}
