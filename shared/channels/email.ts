@@ -122,7 +122,8 @@ function senderOf(mail: Mail): { address: string; name?: string } {
   const from = mail.from ? firstMailbox([mail.from]) : undefined;
   const address = from?.address.trim().toLowerCase() ?? '';
   if (!emailAddress.safeParse(address).success) {
-    throw problems.badRequest('The email has no valid sender.', [{ field: 'from', message: from ? 'not a valid email address' : 'missing' }]);
+    const present = mail.headers.some((h) => h.key === 'from');
+    throw problems.badRequest('The email has no valid sender.', [{ field: 'from', message: present ? 'not a valid email address' : 'missing' }]);
   }
   const name = cleanLine(from?.name ?? '').slice(0, MAX_DISPLAY_NAME).trim();
   return { address, ...(name ? { name } : {}) };
@@ -318,11 +319,13 @@ function isForwarded(lines: readonly string[], i: number): boolean {
  * line breaks, links keep their target, entities are decoded.
  */
 
-const DROPPED_ELEMENTS: Readonly<Record<string, RegExp>> = Object.fromEntries(
-  ['script', 'style', 'title', 'template', 'noscript', 'head'].map((name) => [name, new RegExp(`</${name}\\s*>`, 'gi')]),
-);
+const DROPPED_ELEMENTS: Readonly<Record<string, RegExp>> = {
+  ...Object.fromEntries(['script', 'style', 'title', 'template', 'noscript'].map((name) => [name, new RegExp(`</${name}\\s*>`, 'gi')])),
+  // A head left open ends where the body starts.
+  head: /<\/head\s*>|(?=<body\b)/gi,
+};
 const BLOCK_ELEMENTS = new Set([
-  'p', 'div', 'br', 'tr', 'table', 'tbody', 'thead', 'ul', 'ol', 'dl', 'dt', 'dd', 'blockquote', 'pre', 'hr',
+  'p', 'div', 'br', 'table', 'tbody', 'thead', 'ul', 'ol', 'dl', 'dt', 'dd', 'blockquote', 'pre', 'hr',
   'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'section', 'article', 'header', 'footer', 'center', 'address',
 ]);
 const CELL_ELEMENTS = new Set(['td', 'th']);
@@ -379,8 +382,9 @@ export function htmlToText(input: string): string {
       }
       continue;
     }
-    if (name === 'li' && !closing) out.push('\n- ');
-    else if (BLOCK_ELEMENTS.has(name) || name === 'li') out.push('\n');
+    // A list item starts its own line; the next item or the list's end closes it.
+    if (name === 'li') out.push(closing ? '' : '\n- ');
+    else if (BLOCK_ELEMENTS.has(name) || (name === 'tr' && closing)) out.push('\n');
     else if (CELL_ELEMENTS.has(name) && closing) out.push(' ');
   }
   return out

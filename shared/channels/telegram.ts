@@ -207,7 +207,7 @@ function fromMessage(kind: 'message' | 'edited_message', m: TelegramMessage, reg
       channel: 'telegram',
       providerMessageId: id,
       customer: { handles, ...(displayName ? { displayName } : {}) },
-      text: clip(edited ? `(edited) ${body}` : body, 65_536),
+      text: clip(edited ? `(edited) ${body}`.trimEnd() : body, 65_536),
       attachments,
       sentAt: providerTime(edited ? m.edit_date : m.date, receivedAt),
       receivedAt,

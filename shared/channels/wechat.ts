@@ -103,7 +103,7 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   event: ['Event'],
 };
 
-export const wechatXml = z
+const wechatXml = z
   .object({
     ToUserName: z.string().min(1).max(128),
     FromUserName: z.string().min(1).max(200),

@@ -107,7 +107,7 @@ const messagesValue = z.object({
 });
 type MessagesValue = z.infer<typeof messagesValue>;
 
-export const whatsappEnvelope = z.object({
+const whatsappEnvelope = z.object({
   object: z.literal('whatsapp_business_account'),
   entry: z.array(z.object({ changes: z.array(z.object({ field: z.string().min(1), value: z.unknown() })) })),
 });

@@ -1,9 +1,10 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { EVENT_SOURCE } from '../../events';
 import { env, eventRules, type FunctionName, functions, queues, routes, userGroups, visibilityTimeoutSeconds } from '../../infra/topology';
 import type { SwitchboardStack } from '../../infra/switchboard-stack';
+import { channels } from '../../shared/channels/registry';
 import { channelNames, parseConfig } from '../../shared/config';
 import { type IndexDesign, tableDesign } from '../../shared/store/table-design';
 import { buildTestApp, cdkJsonConfig } from './build';
@@ -12,6 +13,13 @@ import { buildTestApp, cdkJsonConfig } from './build';
 const config = parseConfig({
   ...cdkJsonConfig(),
   ingest: { maxReceiveCount: 7, batchSize: 4 },
+  delivery: { maxAttempts: 3 },
+  channels: {
+    ...cdkJsonConfig().channels,
+    wechat: { enabled: false },
+    email: { enabled: true, from: 'help@support.example.com', recipients: ['support.example.com'] },
+    voice: { enabled: true, connectInstanceArn: 'arn:aws:connect:us-east-1:123456789012:instance/0a1b2c3d-4e5f-4a1b-8c2d-3e4f5a6b7c8d' },
+  },
   alarms: { email: 'ops@example.com' },
   eventArchiveRetentionDays: 90,
   logRetentionDays: 14,
@@ -94,7 +102,7 @@ describe('ingest', () => {
       expect(queue.Properties).toMatchObject({
         SqsManagedSseEnabled: true,
         VisibilityTimeout: visibilityTimeoutSeconds(spec),
-        RedrivePolicy: { maxReceiveCount: config.ingest.maxReceiveCount },
+        RedrivePolicy: { maxReceiveCount: spec.maxReceiveCount(config) },
       });
       const dlqId = queue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
       expect(resources[dlqId].Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
@@ -102,35 +110,95 @@ describe('ingest', () => {
         template.hasResourceProperties('AWS::SQS::QueuePolicy', {
           Queues: [{ Ref: id }],
           PolicyDocument: {
-            Statement: [{ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: { 'Fn::GetAtt': [id, 'Arn'] } }],
+            // Queues a rule feeds also let EventBridge send.
+            Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: { 'Fn::GetAtt': [id, 'Arn'] } })]),
           },
         });
       }
     }
   });
 
-  it('feeds each queue to its consumer in batches, reporting failed items', () => {
+  it('feeds each queue to its consumer, reporting failed items; ingest in batches, delivery one reply at a time', () => {
+    expect(queues.find((q) => q.id === 'ingest')!.batchSize(config)).toBe(4);
+    expect(queues.find((q) => q.id === 'delivery')!.batchSize(config)).toBe(1);
     for (const spec of queues) {
+      const batchSize = spec.batchSize(config);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: fnId(spec.consumer) },
-        BatchSize: config.ingest.batchSize,
-        MaximumBatchingWindowInSeconds: 1,
+        BatchSize: batchSize,
+        ...(batchSize > 1 ? { MaximumBatchingWindowInSeconds: 1 } : {}),
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
-      const producer = resources[fnId(spec.producer)].Properties;
-      expect(producer.Environment.Variables[spec.urlEnv]).toBeDefined();
+      for (const producer of spec.producers) expect(resources[fnId(producer)].Properties.Environment.Variables[spec.urlEnv]).toBeDefined();
+      const queueId = ofType('AWS::SQS::Queue').find(([, q]) => q.Properties.RedrivePolicy?.maxReceiveCount === spec.maxReceiveCount(config))![0];
+      expect(queueId).toBeDefined();
     }
     expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(queues.length);
   });
 
-  it('keeps one secret per enabled channel, and tells the webhook function where they are', () => {
+  it('keeps one secret per enabled channel, holding its fields, and tells the webhook and delivery functions where they are', () => {
     const enabled = channelNames.filter((c) => config.channels[c].enabled);
+    expect(enabled).not.toContain('wechat');
     const secrets = ofType('AWS::SecretsManager::Secret');
     expect(secrets.map(([, s]) => s.Properties.Name)).toEqual(enabled.map((c) => `switchboard/channels/${c}`));
-    // The variable is JSON joined around the secrets' references; stand each reference in as a string.
-    const joined = resources[fnId('webhook')].Properties.Environment.Variables[env.channelSecretArns]['Fn::Join'][1] as (string | { Ref: string })[];
-    const arns = JSON.parse(joined.map((part) => (typeof part === 'string' ? part : `arn-of:${part.Ref}`)).join(''));
-    expect(arns).toEqual(Object.fromEntries(enabled.map((c, i) => [c, `arn-of:${secrets[i][0]}`])));
+    for (const [i, channel] of enabled.entries()) {
+      const generate = secrets[i][1].Properties.GenerateSecretString;
+      const [first, ...others] = channels[channel]!.secretFields;
+      expect(generate.GenerateStringKey).toBe(first);
+      expect(Object.keys(JSON.parse(generate.SecretStringTemplate)).sort()).toEqual([...others].sort());
+    }
+    for (const name of ['webhook', 'delivery'] as const) {
+      // The variable is JSON joined around the secrets' references; stand each reference in as a string.
+      const joined = resources[fnId(name)].Properties.Environment.Variables[env.channelSecretArns]['Fn::Join'][1] as (string | { Ref: string })[];
+      const arns = JSON.parse(joined.map((part) => (typeof part === 'string' ? part : `arn-of:${part.Ref}`)).join(''));
+      expect(arns).toEqual(Object.fromEntries(enabled.map((c, i) => [c, `arn-of:${secrets[i][0]}`])));
+    }
+  });
+});
+
+describe('channels on the AWS side', () => {
+  it('SES stores received mail in an encrypted private bucket, then invokes the email function, for the configured recipients', () => {
+    const [, ruleSet] = only('AWS::SES::ReceiptRuleSet');
+    const [, rule] = only('AWS::SES::ReceiptRule');
+    expect(rule.Properties.RuleSetName).toEqual({ Ref: Object.entries(resources).find(([, r]) => r === ruleSet)![0] });
+    expect(rule.Properties.Rule).toMatchObject({ Enabled: true, ScanEnabled: true, TlsPolicy: 'Require', Recipients: ['support.example.com'] });
+    const [s3Action, lambdaAction] = rule.Properties.Rule.Actions;
+    expect(s3Action.S3Action.ObjectKeyPrefix).toBe('inbound/');
+    expect(lambdaAction.LambdaAction).toMatchObject({ FunctionArn: { 'Fn::GetAtt': [fnId('email'), 'Arn'] }, InvocationType: 'Event' });
+    const [bucketId, bucket] = only('AWS::S3::Bucket');
+    expect(s3Action.S3Action.BucketName).toEqual({ Ref: bucketId });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.BucketEncryption).toBeDefined();
+    template.hasResourceProperties('AWS::Lambda::Permission', { FunctionName: { 'Fn::GetAtt': [fnId('email'), 'Arn'] }, Principal: 'ses.amazonaws.com' });
+  });
+
+  it('the email function reads received mail only, and its failed invocations land in an alarmed queue', () => {
+    const reads = statementsOf('email').filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    expect(reads.flatMap(actionsOf).every((a) => a.startsWith('s3:Get') || a.startsWith('s3:List'))).toBe(true);
+    expect(JSON.stringify(reads.map((s) => s.Resource))).toContain('/inbound/*');
+    const [, invokeConfig] = only('AWS::Lambda::EventInvokeConfig');
+    expect(invokeConfig.Properties).toMatchObject({ MaximumRetryAttempts: 2 });
+    const failureQueue = invokeConfig.Properties.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0];
+    expect(resources[failureQueue].Type).toBe('AWS::SQS::Queue');
+    expect(ofType('AWS::CloudWatch::Alarm').some(([, a]) => JSON.stringify(a.Properties.Dimensions ?? []).includes(failureQueue))).toBe(true);
+  });
+
+  it('the delivery function may send email from the configured address only', () => {
+    const send = statementsOf('delivery').filter((s) => actionsOf(s).includes('ses:SendEmail'));
+    expect(send).toHaveLength(1);
+    expect(send[0]).toMatchObject({ Condition: { StringEquals: { 'ses:FromAddress': 'help@support.example.com' } } });
+    expect(JSON.stringify(send[0].Resource)).toContain('identity/support.example.com');
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      if (name !== 'delivery') expect(statementsOf(name).flatMap(actionsOf).filter((a) => a.startsWith('ses:'))).toEqual([]);
+    }
+  });
+
+  it('only the configured Amazon Connect instance may invoke the voice function', () => {
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [fnId('voice'), 'Arn'] },
+      Principal: 'connect.amazonaws.com',
+      SourceArn: config.channels.voice.connectInstanceArn,
+    });
   });
 });
 
@@ -181,14 +249,22 @@ describe('events', () => {
     });
   });
 
-  it('has a rule per topology event rule, into its log group', () => {
+  it('has a rule per topology event rule, into its log group or queue', () => {
     expect(ofType('AWS::Events::Rule')).toHaveLength(eventRules.length);
     for (const spec of eventRules) {
       const [, rule] = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.Description === spec.description)!;
       expect(rule.Properties.EventPattern).toEqual(spec.pattern);
+      const target = spec.target;
+      if (target.type === 'queue') {
+        const queueId = rule.Properties.Targets[0].Arn['Fn::GetAtt'][0];
+        expect(queueId).toContain(`${target.queue}Queue`);
+        // An event the queue refuses waits in its dead-letter queue.
+        expect(rule.Properties.Targets[0].DeadLetterConfig.Arn['Fn::GetAtt'][0]).toContain(`${target.queue}DeadLetterQueue`);
+        continue;
+      }
       const logGroupId = JSON.stringify(rule.Properties.Targets[0].Arn).match(/"Ref":"([^"]+)"\}\]\]\}$/)![1];
       expect(resources[logGroupId].Properties).toMatchObject({
-        LogGroupName: `/switchboard/${spec.target.name}`,
+        LogGroupName: `/switchboard/${target.name}`,
         RetentionInDays: config.logRetentionDays,
       });
     }
@@ -233,6 +309,11 @@ describe('least privilege', () => {
     ['ingest', ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
     ['listTickets', ['dynamodb:Query']],
     ['getTicket', ['dynamodb:GetItem', 'dynamodb:Query']],
+    ['voice', ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
+    ['createReply', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+    ['delivery', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+    ['email', []],
+    ['webhook', []],
   ] as const)('%s may send exactly %j to the table', (name, expected) => {
     expect(dynamoActionsOf(name)).toEqual(expected);
   });
@@ -243,20 +324,17 @@ describe('least privilege', () => {
     expect(resourcesOf('ingest')).not.toContain('/index/');
   });
 
-  it('the webhook function has no DynamoDB permission at all', () => {
-    expect(statementsOf('webhook').flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
-  });
-
   it('the ingest function writes the table and publishes events', () => {
     const actions = statementsOf('ingest').flatMap(actionsOf);
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'events:PutEvents']));
   });
 
-  it('only the webhook function can read channel secrets', () => {
-    const webhookPolicies = ofType('AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId('webhook')));
+  it('only the webhook and delivery functions can read channel secrets', () => {
+    const readers = [roleId('webhook'), roleId('delivery')];
     for (const [id, policy] of ofType('AWS::IAM::Policy')) {
       const readsSecrets = (policy.Properties.PolicyDocument.Statement as Statement[]).some((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      expect({ id, readsSecrets }).toEqual({ id, readsSecrets: webhookPolicies.some(([wid]) => wid === id) });
+      const ofReader = policy.Properties.Roles.some((r: { Ref: string }) => readers.includes(r.Ref));
+      expect({ id, readsSecrets }).toEqual({ id, readsSecrets: ofReader });
     }
     expect(ofType('AWS::SecretsManager::ResourcePolicy')).toEqual([]);
   });
@@ -274,7 +352,7 @@ describe('observability', () => {
     const [, dashboard] = only('AWS::CloudWatch::Dashboard');
     expect(dashboard.Properties.DashboardName).toBe('Switchboard');
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const metric of ['MessagesReceived', 'TicketsCreated', 'MessagesMerged', 'TicketsReopened', 'DuplicatesDropped', 'WebhooksRejected']) {
+    for (const metric of ['MessagesReceived', 'TicketsCreated', 'MessagesMerged', 'TicketsReopened', 'DuplicatesDropped', 'WebhooksRejected', 'ProviderEventsIgnored', 'RepliesSent', 'DeliveryFailures']) {
       expect(body).toContain(metric);
     }
   });
@@ -285,11 +363,12 @@ describe('observability', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
 
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-    expect(alarms).toHaveLength(queues.length + 2);
+    // A dead-letter queue per queue, the email function's failure queue, ingest errors, API 5xx.
+    expect(alarms).toHaveLength(queues.length + 3);
     for (const alarm of alarms) {
       expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: topicId }] });
     }
-    const dlqAlarms = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
+    const dlqAlarms = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && !a.Dimensions[0].Value['Fn::GetAtt'][0].includes('EmailFailures'));
     expect(dlqAlarms).toHaveLength(queues.length);
     for (const alarm of dlqAlarms) {
       const dlqId = alarm.Dimensions[0].Value['Fn::GetAtt'][0];
@@ -308,5 +387,5 @@ describe('observability', () => {
 });
 
 it('outputs exactly what the README refers to', () => {
-  expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'DashboardUrl', 'UserPoolClientId', 'UserPoolId', 'WebhookUrl']);
+  expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'DashboardUrl', 'EmailReceiptRuleSet', 'UserPoolClientId', 'UserPoolId', 'WebhookUrl']);
 });

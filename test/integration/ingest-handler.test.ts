@@ -23,7 +23,7 @@ let handler: Handler;
 
 beforeAll(async () => {
   dynamo = await dynamoForTests();
-  bus = await startEventBus(undefined);
+  bus = await startEventBus(undefined, async () => undefined);
   deployedFunctionEnv({
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,

@@ -19,12 +19,13 @@ const ts = Math.floor(NOW.getTime() / 1000);
 const body = JSON.stringify({ messageId: 'm1', customer: { email: 'a@b.co' }, text: 'hi' });
 
 function deps(queue: MessageQueue, overrides: Record<string, unknown> = {}) {
-  return { config: parseConfig(overrides), queue, secretOf: async (c: string) => `local-${c}-secret`, now: () => NOW };
+  return { config: parseConfig(overrides), queue, secretsOf: async (c: string, fields: readonly string[]) => Object.fromEntries(fields.map((f) => [f, `local-${c}-secret`])), now: () => NOW };
 }
 
 const request = (raw: string, headers: Record<string, string> = {}) => ({
   method: 'POST',
   query: {},
+  url: 'https://example.com/webhooks/web',
   rawBody: Buffer.from(raw),
   headers: { 'content-type': 'application/json; charset=utf-8', ...signWebRequest('local-web-secret', raw, ts), ...headers },
 });
@@ -50,7 +51,7 @@ test('a valid message is queued before it is acknowledged', async () => {
 });
 
 test.each([
-  ['unknown channel', 'sms', request(body), {}, 404],
+  ['unknown channel', 'fax', request(body), {}, 404],
   ['disabled channel', 'web', request(body), { channels: { web: { enabled: false } } }, 404],
   ['too large', 'web', request(JSON.stringify({ messageId: 'm', customer: { id: '1' }, text: 'x'.repeat(2000) })), { webhook: { maxBodyBytes: 1024 } }, 413],
   ['wrong content type', 'web', request(body, { 'content-type': 'text/plain' }), {}, 415],
@@ -74,12 +75,12 @@ test('a queue that cannot take the message is a 503 the provider retries, never 
 
 test('a size check comes before the signature check, so an unsigned huge body is 413 without hashing it', async () => {
   const raw = 'x'.repeat(300_000);
-  const problem = await rejection(receiveWebhook('web', { method: 'POST', query: {}, rawBody: Buffer.from(raw), headers: { 'content-type': 'application/json' } }, deps(new RecordingQueue())));
+  const problem = await rejection(receiveWebhook('web', { method: 'POST', query: {}, url: 'https://example.com/webhooks/web', rawBody: Buffer.from(raw), headers: { 'content-type': 'application/json' } }, deps(new RecordingQueue())));
   expect(problem.status).toBe(413);
 });
 
 test('a secret store that cannot answer is a 503 the provider retries', async () => {
-  const failingSecrets = { ...deps(new RecordingQueue()), secretOf: async () => Promise.reject(new Error('ThrottlingException')) };
+  const failingSecrets = { ...deps(new RecordingQueue()), secretsOf: async () => Promise.reject(new Error('ThrottlingException')) };
   const problem = await rejection(receiveWebhook('web', request(body), failingSecrets));
   expect(problem).toMatchObject({ status: 503 });
 });

@@ -1,16 +1,19 @@
-import type { WebhookRequest } from '../../shared/channels/channel';
+import type { ParsedWebhook, WebhookRequest } from '../../shared/channels/channel';
 import { signWebRequest, web } from '../../shared/channels/web';
 import { HttpProblem } from '../../shared/http/problem';
 
 const SECRET = 'local-web-secret';
 const NOW = new Date('2026-11-23T09:00:00.000Z');
-const context = { secret: SECRET, now: NOW, maxClockSkewSeconds: 300, defaultPhoneRegion: 'US', receivedAt: NOW.toISOString() };
+const context = { secrets: { signingSecret: SECRET }, settings: {}, now: NOW, maxClockSkewSeconds: 300, defaultPhoneRegion: 'US', receivedAt: NOW.toISOString() };
 const nowSeconds = Math.floor(NOW.getTime() / 1000);
 
 function request(body: unknown, headers: Record<string, string> = {}, timestamp = nowSeconds): WebhookRequest {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
-  return { method: 'POST', query: {}, rawBody: Buffer.from(raw), headers: { 'content-type': 'application/json', ...signWebRequest(SECRET, raw, timestamp), ...headers } };
+  return { method: 'POST', query: {}, url: 'https://example.com/webhooks/web', rawBody: Buffer.from(raw), headers: { 'content-type': 'application/json', ...signWebRequest(SECRET, raw, timestamp), ...headers } };
 }
+
+/** The web channel parses synchronously. */
+const parseWeb = (req: WebhookRequest) => (web.parse(req, context) as ParsedWebhook).messages;
 
 function problemOf(fn: () => unknown) {
   try {
@@ -50,7 +53,7 @@ describe('web channel signature', () => {
 
 describe('web channel payload', () => {
   test('normalizes handles: E.164 phone, lower-cased email, namespaced user id', () => {
-    const [message] = web.parse(request(valid), context);
+    const [message] = parseWeb(request(valid));
     expect(message.customer).toEqual({
       handles: [
         { kind: 'phone', value: '+14155550123' },
@@ -63,7 +66,7 @@ describe('web channel payload', () => {
   });
 
   test('keeps the sender\'s sentAt, normalized to UTC', () => {
-    const [message] = web.parse(request({ ...valid, sentAt: '2026-11-23T17:00:00+08:00' }), context);
+    const [message] = parseWeb(request({ ...valid, sentAt: '2026-11-23T17:00:00+08:00' }));
     expect(message.sentAt).toBe('2026-11-23T09:00:00.000Z');
   });
 
@@ -77,18 +80,18 @@ describe('web channel payload', () => {
     ['neither text nor attachment', { messageId: 'm', customer: { id: '1' }, text: '  ' }, 'text'],
     ['an attachment without a URL', { ...valid, attachments: [{ name: 'x.png' }] }, 'attachments.0.url'],
   ])('%s is 400 naming the field', (_name, body, field) => {
-    const problem = problemOf(() => web.parse(request(body), context));
+    const problem = problemOf(() => parseWeb(request(body)));
     expect(problem.status).toBe(400);
     if (field) expect(problem.errors?.map((e) => e.field)).toContain(field);
   });
 
   test('an invalid phone with no country code names the assumed region', () => {
-    const problem = problemOf(() => web.parse(request({ messageId: 'm', customer: { phone: '555' }, text: 'x' }), context));
+    const problem = problemOf(() => parseWeb(request({ messageId: 'm', customer: { phone: '555' }, text: 'x' })));
     expect(problem.errors?.[0].message).toContain('US');
   });
 
   test('acknowledges with 202 and the accepted ids', () => {
-    const messages = web.parse(request(valid), context);
-    expect(web.acknowledge(messages)).toMatchObject({ statusCode: 202, body: JSON.stringify({ accepted: ['m1'] }) });
+    const messages = parseWeb(request(valid));
+    expect(web.acknowledge({ messages, ignored: [] })).toMatchObject({ statusCode: 202, body: JSON.stringify({ accepted: ['m1'] }) });
   });
 });
