@@ -42,8 +42,8 @@ const TICKET_REFS = /\[#tkt_[0-9a-f]{16}\]/gi;
 const SUBJECT_PREFIXES = /^(?:\s*(?:re|fwd?|aw|wg|sv|vs|回复|回覆|答复|转发|轉寄|转寄)\s*(?:\[\d{1,3}\]|\(\d{1,3}\))?\s*[:：])+/i;
 const AUTOMATED_PRECEDENCE = new Set(['bulk', 'junk', 'list', 'auto_reply']);
 
-type Mail = Awaited<ReturnType<typeof PostalMime.parse>>;
-type MailAddress = NonNullable<Mail['from']>;
+type Mail = PostalMime.Email;
+type MailAddress = PostalMime.Address;
 type Mailbox = { name: string; address: string };
 
 /** The messages in one raw RFC 822 email: none for auto-replies and bounces, else one. Throws 400 problems. */
@@ -125,7 +125,7 @@ function senderOf(mail: Mail): { address: string; name?: string } {
     const present = mail.headers.some((h) => h.key === 'from');
     throw problems.badRequest('The email has no valid sender.', [{ field: 'from', message: present ? 'not a valid email address' : 'missing' }]);
   }
-  const name = cleanLine(from?.name ?? '').slice(0, MAX_DISPLAY_NAME).trim();
+  const name = clampText(cleanLine(from?.name ?? ''), MAX_DISPLAY_NAME).trim();
   return { address, ...(name ? { name } : {}) };
 }
 
@@ -155,8 +155,17 @@ export function providerMessageIdOf(messageId: string | undefined, raw: Buffer):
 /** Message ids in a Message-ID, In-Reply-To or References header, without angle brackets, in order. */
 function messageIdsIn(header: string): string[] {
   const bracketed = [...header.matchAll(/<([^<>\s]{1,998})>/g)].map((m) => m[1]!);
-  if (bracketed.length > 0) return bracketed;
-  return header.split(/[\s,<>]+/).filter((id) => id.length > 0 && id.length <= MAX_THREAD_ID_LENGTH);
+  const ids = bracketed.length > 0 ? bracketed : header.split(/[\s,<>]+/).filter((id) => id.length > 0 && id.length <= MAX_THREAD_ID_LENGTH);
+  return ids.map(withoutSesDomain);
+}
+
+/**
+ * SES writes the MessageId that SendEmail returns into the Message-ID header as
+ * `<MessageId@email.amazonses.com>` (or `@<region>.amazonses.com`); a reply to one of our emails
+ * then names the same id a delivery recorded.
+ */
+function withoutSesDomain(id: string): string {
+  return id.replace(/@(?:email|[a-z]{2}(?:-[a-z]+)+-\d)\.amazonses\.com$/i, '');
 }
 
 function threadOf(ticketId: string | undefined, inReplyTo: string | undefined, references: string | undefined): InboundMessage['thread'] {
@@ -174,7 +183,7 @@ function threadOf(ticketId: string | undefined, inReplyTo: string | undefined, r
 /** The subject as a ticket's first line: reply prefixes and the ticket reference removed, the reference kept apart. */
 export function cleanSubject(subject: string): { text: string; ticketId?: string } {
   const ticketId = TICKET_REF.exec(subject)?.[1]?.toLowerCase();
-  const text = cleanLine(subject.replace(TICKET_REFS, ' ')).replace(SUBJECT_PREFIXES, '').trim().slice(0, 998);
+  const text = clampText(cleanLine(subject.replace(TICKET_REFS, ' ')).replace(SUBJECT_PREFIXES, '').trim(), 998);
   return { text, ...(ticketId ? { ticketId } : {}) };
 }
 
@@ -216,7 +225,6 @@ function sentAtOf(date: string | undefined, receivedAt: string): string {
 
 /** One line: control characters and runs of whitespace become single spaces. */
 function cleanLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
 }
 
@@ -228,11 +236,6 @@ function clampText(text: string, max: number): string {
 }
 
 const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-
-/*
- * Quoted history. A reply header is where the quoted message starts; everything from it on is
- * the earlier conversation, which the ticket already holds.
- */
 
 const WROTE_HEADERS = [
   /^On\b.*\bwrote\s*:$/i,
@@ -256,10 +259,11 @@ const FORWARD_MARKER = /^(?:-{2,}\s*Forwarded message\s*-{2,}|Begin forwarded me
 const MAX_HEADER_LINE = 500;
 
 /**
- * The customer's own words: the text cut at the first reply header ("On … wrote:", possibly
- * wrapped over two lines; "-----Original Message-----"; Outlook's "From: … Sent: …" block;
- * "在 … 写道：", "发件人:", "-----原始邮件-----"; a line of underscores), then trailing quoted
- * ('>') lines dropped. Falls back to the whole text rather than return nothing.
+ * The customer's own words, without the earlier conversation the ticket already holds: the text
+ * cut at the first reply header ("On … wrote:", possibly wrapped over two lines; "-----Original
+ * Message-----"; Outlook's "From: … Sent: …" block; "在 … 写道：", "发件人:", "-----原始邮件-----";
+ * a line of underscores), then trailing quoted ('>') lines dropped. Falls back to the whole text
+ * rather than return nothing.
  */
 export function trimQuotedReply(text: string): string {
   const original = text.replace(/\r\n?/g, '\n');
@@ -313,12 +317,6 @@ function isForwarded(lines: readonly string[], i: number): boolean {
   return false;
 }
 
-/*
- * HTML to text, for mail that has no plain part. One forward pass over the markup (linear time
- * on any input): script, style and similar elements are dropped whole, block elements become
- * line breaks, links keep their target, entities are decoded.
- */
-
 const DROPPED_ELEMENTS: Readonly<Record<string, RegExp>> = {
   ...Object.fromEntries(['script', 'style', 'title', 'template', 'noscript'].map((name) => [name, new RegExp(`</${name}\\s*>`, 'gi')])),
   // A head left open ends where the body starts.
@@ -332,6 +330,11 @@ const CELL_ELEMENTS = new Set(['td', 'th']);
 const TAG_NAME = /^(\/?)([a-zA-Z][a-zA-Z0-9]*)/;
 const HREF = /\bhref\s*=\s*["']?([^"'\s>]+)/i;
 
+/**
+ * HTML as readable text, for mail without a plain part. One forward pass over the markup, linear
+ * on any input: script, style and similar elements are dropped whole, block elements become line
+ * breaks, links keep their target, entities are decoded.
+ */
 export function htmlToText(input: string): string {
   const html = input.slice(0, MAX_HTML_SCAN);
   const out: string[] = [];
@@ -416,11 +419,6 @@ function decodeEntities(text: string): string {
   });
 }
 
-/*
- * Replies, through SES v2 SendEmail (Simple content). SES sets its own Message-ID, and accepts
- * In-Reply-To and References as custom headers (it refuses only the headers it sets itself).
- */
-
 /** `Re: <subject> [#<ticketId>]`, without doubling the Re: or the reference. */
 export function replySubject(subject: string, ticketId: string): string {
   const base = cleanLine(subject.replace(TICKET_REFS, ' ')).slice(0, 250);
@@ -436,7 +434,10 @@ function headerMessageId(inReplyTo: string | undefined): string | undefined {
   return /^[\x21-\x3b\x3d\x3f-\x7e]{1,900}$/.test(id) ? id : undefined;
 }
 
-/** The SendEmail input for a reply, in the SDK's shape. */
+/**
+ * The SES v2 SendEmail input for a reply (Simple content). SES sets its own Message-ID and refuses
+ * custom headers it sets itself (From, To, Subject, Date, …), but takes In-Reply-To and References.
+ */
 export function sesEmailFor(reply: OutboundReply, from: string): SesEmail {
   const inReplyTo = headerMessageId(reply.inReplyTo);
   return {

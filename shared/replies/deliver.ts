@@ -77,14 +77,20 @@ export async function createReply(
   });
   const reply = await deps.store.createReply(draft);
   await deps.store.recordFirstResponse(ticket.ticketId, reply.createdAt);
-  if (reply.delivery.status !== 'queued' || reply.delivery.attempts > 0) return reply;
+  // A repeated request queues only what an earlier attempt failed to queue.
+  const notQueued = reply.delivery.status === 'failed' && reply.delivery.attempts === 0;
+  if (reply !== draft && !notQueued) return reply;
+  if (reply === draft && reply.delivery.status !== 'queued') return reply;
   try {
     await deps.queue.enqueue({ kind: 'reply', replyId: reply.replyId });
   } catch {
     await deps.store.recordDelivery(reply.replyId, { status: 'failed', attempts: 0, at: deps.now().toISOString(), reason: 'The reply could not be queued for delivery.', retryable: true });
     throw problems.unavailable('The reply could not be queued; send it again (with the same Idempotency-Key to avoid a duplicate).');
   }
-  return reply;
+  if (!notQueued) return reply;
+  const queued: Delivery = { status: 'queued', attempts: 0, at: deps.now().toISOString() };
+  await deps.store.recordDelivery(reply.replyId, queued);
+  return { ...reply, delivery: queued };
 }
 
 export interface DeliverDeps extends ReplyDeps {

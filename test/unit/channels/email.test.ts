@@ -108,7 +108,7 @@ describe('email fixtures', () => {
           receivedAt: NOW.toISOString(),
           rawRef: 'email:CAH8example+Qm2nX0kL@mail.gmail.com',
           replyTo: 'ana.chen@example.com',
-          thread: { ticketId: 'tkt_0123456789abcdef', providerMessageIds: ['0100019a5f3c2b1d-5e1b7c9e-example-000000@email.amazonses.com'] },
+          thread: { ticketId: 'tkt_0123456789abcdef', providerMessageIds: ['0100019a5f3c2b1d-5e1b7c9e-example-000000'] },
         },
       ],
     });
@@ -136,7 +136,7 @@ describe('email fixtures', () => {
     const m = await only(fixture('outlook-reply.eml'));
     expect(m.text).toBe('Invoice copy\n\nHello,\n\nThe invoice still shows the old VAT number. Could you reissue it?\n\nKind regards,\nDaniel');
     expect(m.customer).toEqual({ handles: [{ kind: 'email', value: 'daniel.okafor@contoso.example' }], displayName: 'Okafor, Daniel' });
-    expect(m.thread).toEqual({ ticketId: 'tkt_00ff00ff00ff00ff', providerMessageIds: ['0100019a5f3c2b1d-aaaa-example-000000@email.amazonses.com'] });
+    expect(m.thread).toEqual({ ticketId: 'tkt_00ff00ff00ff00ff', providerMessageIds: ['0100019a5f3c2b1d-aaaa-example-000000'] });
     expect(m.sentAt).toBe('2026-11-24T08:12:44.000Z');
   });
 
@@ -361,6 +361,13 @@ describe('limits and normalization', () => {
   test('In-Reply-To is moved last when References lists it earlier', async () => {
     const m = await only(plain(['References: <a@x.example> <b@x.example>', 'In-Reply-To: <a@x.example>']));
     expect(m.thread?.providerMessageIds).toEqual(['b@x.example', 'a@x.example']);
+  });
+
+  test('SES message ids lose their amazonses.com domain, so they match the MessageId a delivery recorded', async () => {
+    const m = await only(plain(['References: <0100019a-aaaa-000000@email.amazonses.com> <0102019a-bbbb-000000@eu-west-1.amazonses.com> <x@notamazonses.com>']));
+    expect(m.thread?.providerMessageIds).toEqual(['0100019a-aaaa-000000', '0102019a-bbbb-000000', 'x@notamazonses.com']);
+    const sent = plain().toString('utf8').replace('<m1@example.com>', '<0100019a-cccc-000000@us-east-1.amazonses.com>');
+    expect((await only(Buffer.from(sent))).providerMessageId).toBe('0100019a-cccc-000000');
   });
 
   test('a Message-ID without brackets is kept as it is', async () => {
