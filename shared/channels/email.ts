@@ -156,7 +156,7 @@ export function providerMessageIdOf(messageId: string | undefined, raw: Buffer):
 function messageIdsIn(header: string): string[] {
   const bracketed = [...header.matchAll(/<([^<>\s]{1,998})>/g)].map((m) => m[1]!);
   const ids = bracketed.length > 0 ? bracketed : header.split(/[\s,<>]+/).filter((id) => id.length > 0 && id.length <= MAX_THREAD_ID_LENGTH);
-  return ids.map(withoutSesDomain);
+  return ids.map(withoutSesDomain).filter((id) => id.length > 0);
 }
 
 /**

@@ -370,6 +370,11 @@ describe('limits and normalization', () => {
     expect((await only(Buffer.from(sent))).providerMessageId).toBe('0100019a-cccc-000000');
   });
 
+  test('an id that is only an SES domain names nothing and is dropped', async () => {
+    const m = await only(plain(['References: <a@x.example> <@email.amazonses.com>']));
+    expect(m.thread?.providerMessageIds).toEqual(['a@x.example']);
+  });
+
   test('a Message-ID without brackets is kept as it is', async () => {
     const raw = plain().toString('utf8').replace('<m1@example.com>', 'bare-id@example.com');
     expect((await only(Buffer.from(raw))).providerMessageId).toBe('bare-id@example.com');
@@ -478,6 +483,17 @@ describe('trimQuotedReply', () => {
 
   test('leading blank lines and trailing whitespace go, the customer\'s words stay intact', () => {
     expect(trimQuotedReply('\n\n  Indented first line\nsecond  \n\n')).toBe('  Indented first line\nsecond');
+  });
+
+  test('never returns nothing for a text that has words', () => {
+    const line = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('> quoted', 'On Mon, Nov 23, 2026 Shop wrote:', 'From: a', 'Sent: b', '发件人: 客服', '-----Original Message-----', '_'.repeat(20), ''));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
+        const text = lines.join('\n');
+        expect(trimQuotedReply(text).trim().length > 0).toBe(text.trim().length > 0);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   test('runs in linear time on a huge text', () => {

@@ -1,0 +1,176 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { issueDevToken } from '../../infra/local/dev-tokens';
+import { type LocalSwitchboard, startLocal } from '../../infra/local/runtime';
+import { signWeChatQuery } from '../../shared/channels/wechat';
+import { parseConfig } from '../../shared/config';
+import type { OutboxEntry } from '../../shared/delivery/outbox';
+import { postSigned, sampleBodies } from '../support/channel-requests';
+
+/**
+ * Every channel end to end in local mode, as `npm start` runs it: the provider's documented payload,
+ * signed its way, to a ticket; an agent's reply to the local outbox, in the provider's request format.
+ */
+
+jest.setTimeout(30_000);
+
+const config = parseConfig({ channels: { sms: { from: '+14155550100' }, email: { from: 'help@example.com' } } });
+let local: LocalSwitchboard;
+let agentToken: string;
+
+beforeAll(async () => {
+  local = await startLocal({ config, port: 0, visibilityTimeoutSeconds: 1 });
+  agentToken = await issueDevToken(local.signingKey, { sub: 'alice', role: 'agent' });
+}, 60_000);
+afterAll(() => local?.close());
+
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(`${local.url}${path}`, { ...init, headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+type Detail = { ticket: { ticketId: string; customerId: string; lastChannel: string }; messages: { channel: string; direction: string; text: string; delivery?: { status: string } }[] };
+
+/** The ticket holding a message from this channel whose text contains `text`. */
+async function ticketWith(channel: string, text: string): Promise<Detail> {
+  return eventually(async () => {
+    const list = (await (await api('/tickets?limit=100')).json()) as { tickets: { ticketId: string }[] };
+    for (const { ticketId } of list.tickets) {
+      const detail = (await (await api(`/tickets/${ticketId}`)).json()) as Detail;
+      if (detail.messages.some((m) => m.channel === channel && m.text.includes(text))) return detail;
+    }
+    return undefined;
+  });
+}
+
+async function outboxAfter(count: number): Promise<OutboxEntry[]> {
+  return eventually(async () => {
+    const { entries } = (await (await fetch(`${local.url}/dev/outbox`)).json()) as { entries: OutboxEntry[] };
+    return entries.length > count ? entries.slice(count) : undefined;
+  });
+}
+
+const outboxSize = async () => ((await (await fetch(`${local.url}/dev/outbox`)).json()) as { entries: unknown[] }).entries.length;
+
+async function reply(ticketId: string, text: string) {
+  const res = await api(`/tickets/${ticketId}/replies`, { method: 'POST', body: JSON.stringify({ text }) });
+  expect(res.status).toBe(202);
+  return (await res.json()) as { replyId: string; channel: string; delivery: { status: string } };
+}
+
+const http = (entry: OutboxEntry) => entry.request as { method: string; url: string; headers: Record<string, string>; body: string };
+
+test.each([
+  ['sms', 'arrived damaged', 200, 'text/xml'],
+  ['whatsapp', 'Does it come in another color?', 200, undefined],
+  ['wechat', 'this is a test', 200, 'text/plain'],
+  ['telegram', '/start', 200, undefined],
+  ['email', 'Saying Hello', 202, 'application/json'],
+] as const)('%s: the documented payload becomes a ticket, and a reply reaches the outbox in the provider\'s format', async (channel, text, status, contentType) => {
+  const before = await outboxSize();
+  const res = await postSigned(local.url, channel);
+  expect(res.status).toBe(status);
+  if (contentType) expect(res.headers.get('content-type')).toContain(contentType);
+  if (channel === 'sms') expect(await res.text()).toContain('<Response');
+  if (channel === 'wechat') expect(await res.text()).toBe('success');
+
+  const detail = await ticketWith(channel, text);
+  expect(detail.ticket.lastChannel).toBe(channel);
+  const sent = await reply(detail.ticket.ticketId, `Thanks, we are on it (${channel}).`);
+  expect(sent).toMatchObject({ channel, delivery: { status: 'queued' } });
+  const entries = await outboxAfter(before);
+
+  switch (channel) {
+    case 'sms':
+      expect(http(entries[0]!).url).toMatch(/^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/.+\/Messages\.json$/);
+      expect(Object.fromEntries(new URLSearchParams(http(entries[0]!).body))).toMatchObject({ To: '+14155550123', From: '+14155550100' });
+      break;
+    case 'whatsapp':
+      expect(http(entries[0]!).url).toBe('https://graph.facebook.com/v21.0/106540352242922/messages');
+      expect(JSON.parse(http(entries[0]!).body)).toMatchObject({ messaging_product: 'whatsapp', to: '14155550123', type: 'text' });
+      break;
+    case 'wechat': {
+      const send = await eventually(async () => (await outboxAfter(before)).find((e) => http(e).url.includes('/message/custom/send')));
+      expect(JSON.parse(http(send).body)).toMatchObject({ touser: 'o6_bmjrPTlm6_2sgVt7hMZOPfL2M', msgtype: 'text' });
+      break;
+    }
+    case 'telegram':
+      expect(http(entries[0]!).url).toMatch(/^https:\/\/api\.telegram\.org\/bot.+\/sendMessage$/);
+      expect(JSON.parse(http(entries[0]!).body)).toMatchObject({ chat_id: 1111111, text: 'Thanks, we are on it (telegram).' });
+      break;
+    case 'email':
+      expect(entries[0]!.kind).toBe('ses');
+      expect(entries[0]!.request).toMatchObject({ FromEmailAddress: 'help@example.com', Destination: { ToAddresses: ['smith@home.example'] } }); // the message's Reply-To
+      break;
+  }
+  const after = await eventually(async () => {
+    const d = (await (await api(`/tickets/${detail.ticket.ticketId}`)).json()) as Detail;
+    return d.messages.some((m) => m.direction === 'outbound' && m.delivery?.status === 'sent') ? d : undefined;
+  });
+  expect(after.messages.at(-1)).toMatchObject({ direction: 'outbound', channel });
+});
+
+test('voice: a Connect invocation joins the caller\'s ticket and answers the flow with its id and status', async () => {
+  const sms = await ticketWith('sms', 'arrived damaged');
+  const res = await postSigned(local.url, 'voice');
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ ticketId: sms.ticket.ticketId, ticketStatus: 'new', outcome: 'merged' });
+  // A second invocation of the same contact is the same message.
+  expect(await (await postSigned(local.url, 'voice')).json()).toMatchObject({ ticketId: sms.ticket.ticketId, outcome: 'duplicate' });
+});
+
+test('web: the form becomes a ticket; a reply on a channel without a reply API is recorded only', async () => {
+  expect((await postSigned(local.url, 'web')).status).toBe(202);
+  const detail = await ticketWith('web', 'arrived damaged');
+  expect(await reply(detail.ticket.ticketId, 'Noted')).toMatchObject({ channel: 'web', delivery: { status: 'recorded' } });
+});
+
+test('WhatsApp and WeChat URL verification answer the challenge only with the right token', async () => {
+  const ok = await fetch(`${local.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=local-whatsapp-secret&hub.challenge=1158201444`);
+  expect([ok.status, await ok.text()]).toEqual([200, '1158201444']);
+  expect((await fetch(`${local.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1`)).status).toBe(403);
+
+  const query = new URLSearchParams({ ...signWeChatQuery('local-wechat-secret', Math.floor(Date.now() / 1000), 'n1'), echostr: 'abc123' });
+  const wechat = await fetch(`${local.url}/webhooks/wechat?${query}`);
+  expect([wechat.status, await wechat.text()]).toEqual([200, 'abc123']);
+  query.set('signature', '0'.repeat(40));
+  expect((await fetch(`${local.url}/webhooks/wechat?${query}`)).status).toBeGreaterThanOrEqual(401);
+});
+
+test('a wrong signature is refused on every channel, and nothing is stored', async () => {
+  for (const channel of ['sms', 'whatsapp', 'telegram', 'email', 'voice', 'web']) {
+    const res = await fetch(`${local.url}/webhooks/${channel}`, { method: 'POST', headers: { 'content-type': channel === 'sms' ? 'application/x-www-form-urlencoded' : channel === 'email' ? 'message/rfc822' : 'application/json' }, body: sampleBodies[channel] });
+    expect({ channel, status: res.status, type: res.headers.get('content-type') }).toEqual({ channel, status: 401, type: 'application/problem+json' });
+  }
+});
+
+test('a customer known by phone and email is one customer whether they text or email', async () => {
+  const web = JSON.stringify({ messageId: 'known-1', customer: { phone: '+14155550199', email: 'li.wei@example.com' }, text: 'Where is my refund?' });
+  await postSigned(local.url, 'web', web);
+  const first = await ticketWith('web', 'Where is my refund?');
+  const sms = new URLSearchParams({ MessageSid: 'SMknown2', From: '+14155550199', To: '+14155550100', Body: 'Any news on the refund?', NumMedia: '0' }).toString();
+  await postSigned(local.url, 'sms', sms);
+  const mail = ['From: Li Wei <Li.Wei@Example.com>', 'To: help@example.com', 'Subject: Refund', 'Message-ID: <known-3@example.com>', 'Date: Mon, 23 Nov 2026 09:00:00 +0000', '', 'Still waiting for the refund.', ''].join('\r\n');
+  await postSigned(local.url, 'email', mail);
+  const bySms = await ticketWith('sms', 'Any news on the refund?');
+  const byMail = await ticketWith('email', 'Still waiting for the refund.');
+  expect(new Set([first.ticket.ticketId, bySms.ticket.ticketId, byMail.ticket.ticketId]).size).toBe(1);
+});
+
+test('a status change the config names reaches the customer through the bus rule, the delivery queue and the outbox', async () => {
+  const detail = await ticketWith('telegram', '/start');
+  const before = await outboxSize();
+  const bus = new EventBridgeClient({ endpoint: local.bus.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const change = { eventId: `${detail.ticket.ticketId}:v9`, version: 1, occurredAt: new Date().toISOString(), ticketId: detail.ticket.ticketId, customerId: detail.ticket.customerId, from: 'open', to: 'solved', actor: { type: 'agent', id: 'alice' } };
+  await bus.send(new PutEventsCommand({ Entries: [{ EventBusName: 'switchboard', Source: 'switchboard', DetailType: 'TicketStatusChanged', Detail: JSON.stringify(change) }] }));
+  bus.destroy();
+  const [notification] = await outboxAfter(before);
+  expect(JSON.parse(http(notification!).body)).toMatchObject({ chat_id: 1111111, text: expect.stringContaining('has been solved') });
+});
