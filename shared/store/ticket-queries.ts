@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryComman
 import type { CustomerHandle } from '../../events/inbound-message';
 import type { Ticket } from '../domain/ticket';
 import type { AuditEntry, Customer, StoredMessage } from '../ingest/ports';
+import type { Reply } from '../replies/reply';
 import type { ListPosition } from '../tickets/list-cursor';
 import { type ListFilters, type ListRequest, planList } from '../tickets/list-request';
 import { auditTrail } from '../tickets/ticket-detail';
@@ -20,14 +21,17 @@ export interface TicketPage {
 /** A stored message as an agent reads it: without the events kept for republishing. */
 export type MessageView = Omit<StoredMessage, 'events'>;
 
+/** The ticket's conversation: the customer's messages and the replies and notifications sent to them. */
+export type TimelineEntry = MessageView | Reply;
+
 export interface CustomerView extends Pick<Customer, 'customerId' | 'displayName' | 'createdAt'> {
   readonly identities: CustomerHandle[];
 }
 
 export interface TicketDetail {
   readonly ticket: Ticket;
-  /** In the order they were received. */
-  readonly messages: MessageView[];
+  /** Customer messages (`direction: inbound`) and replies (`outbound`, with their delivery), oldest first. */
+  readonly messages: TimelineEntry[];
   /** Oldest first, always including the ticket's latest change. */
   readonly audit: AuditEntry[];
   readonly customer: CustomerView;
@@ -174,7 +178,7 @@ function summaryOf(item: Record<string, unknown>): TicketSummary {
   return Object.fromEntries(ticketSummaryAttributes.filter((a) => item[a] !== undefined).map((a) => [a, item[a]])) as unknown as TicketSummary;
 }
 
-function messageOf(item: Record<string, unknown>): MessageView {
+function messageOf(item: Record<string, unknown>): TimelineEntry {
   const { events: _events, ...message } = stripStorage<StoredMessage>(item);
   return message;
 }
