@@ -49,10 +49,16 @@ Send a signed test message on the web channel (secret: local-web-secret):
   curl -sS ${url}/webhooks/web -H 'content-type: application/json' \\
     -H "x-switchboard-timestamp: $TS" -H "x-switchboard-signature: sha256=$SIG" -d "$BODY"
 
-Then look at the tickets as an agent:
+Then look at the tickets as an agent, and answer one:
 
   TOKEN=$(npm run -s token -- --role agent --sub alice)
   curl -sS ${url}/tickets -H "Authorization: Bearer $TOKEN"
+  curl -sS ${url}/tickets/<ticketId>/replies -H "Authorization: Bearer $TOKEN" \\
+    -H 'content-type: application/json' -d '{"text":"A new one is on its way."}'
+
+Every channel takes its provider's own payloads at ${url}/webhooks/<channel>
+(sms, whatsapp, wechat, telegram, email, voice, web), signed with local-<channel>-secret.
+Replies are not sent anywhere: what would have gone to the providers is at ${url}/dev/outbox
 
 Events published so far: ${url}/dev/events   Health: ${url}/health   Stop: Ctrl-C
 `;

@@ -1,4 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { issueDevToken } from '../../infra/local/dev-tokens';
 import { type LocalSwitchboard, startLocal } from '../../infra/local/runtime';
 import { signWeChatQuery } from '../../shared/channels/wechat';
@@ -173,4 +174,26 @@ test('a status change the config names reaches the customer through the bus rule
   bus.destroy();
   const [notification] = await outboxAfter(before);
   expect(JSON.parse(http(notification!).body)).toMatchObject({ chat_id: 1111111, text: expect.stringContaining('has been solved') });
+});
+
+test('an oversized body is a 413 on every channel, before anything else is looked at', async () => {
+  for (const channel of ['sms', 'whatsapp', 'wechat', 'telegram', 'email', 'web']) {
+    const res = await postSigned(local.url, channel, 'x'.repeat(config.webhook.maxBodyBytes + 1));
+    expect({ channel, status: res.status }).toEqual({ channel, status: 413 });
+  }
+});
+
+test('a provider delivering the same message twice stores it once', async () => {
+  const body = new URLSearchParams({ MessageSid: 'SMtwice', From: '+14155550177', To: '+14155550100', Body: 'Is my order shipped yet?', NumMedia: '0' }).toString();
+  expect((await postSigned(local.url, 'sms', body)).status).toBe(200);
+  expect((await postSigned(local.url, 'sms', body)).status).toBe(200);
+  const detail = await ticketWith('sms', 'Is my order shipped yet?');
+  // Once the ingest queue is empty both deliveries have been placed: the second as a duplicate.
+  await eventually(async () => {
+    const ingest = local.queues.queues.find((q) => q.spec.id === 'ingest')!;
+    const out = await local.queues.client.send(new GetQueueAttributesCommand({ QueueUrl: ingest.url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    return Number(out.Attributes!.ApproximateNumberOfMessages) + Number(out.Attributes!.ApproximateNumberOfMessagesNotVisible) === 0 ? true : undefined;
+  });
+  const again = (await (await api(`/tickets/${detail.ticket.ticketId}`)).json()) as Detail;
+  expect(again.messages.filter((m) => m.text === 'Is my order shipped yet?')).toHaveLength(1);
 });
