@@ -5,6 +5,7 @@ import * as z from 'zod';
 import type { AttachmentRef, CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { HttpProblem, problems } from '../http/problem';
 import { type Channel, type DeliveryResult, isRetryableStatus, type OutboundReply, type ParseContext, type ParsedWebhook, type SesEmail } from './channel';
+import { acceptedResponse, clamp, failure, permanent, sentAtFromMillis } from './common';
 import { verifySignedRequest } from './web';
 
 /**
@@ -28,12 +29,9 @@ const MAX_THREAD_IDS = 20;
 const MAX_THREAD_ID_LENGTH = 998;
 const MAX_RAW_REF = 1024;
 const MAX_URL = 2048;
-const MAX_REASON = 300;
 /** More body than the ticket can hold is never read, so trimming stays cheap on huge messages. */
 const MAX_BODY_SCAN = 4 * MAX_TEXT;
 const MAX_HTML_SCAN = 2_000_000;
-const EARLIEST_SENT_AT = Date.UTC(2000, 0, 1);
-const ONE_DAY_MS = 86_400_000;
 
 const emailAddress = z.email().max(254);
 const TICKET_REF = /\[#(tkt_[0-9a-f]{16})\]/i;
@@ -82,7 +80,7 @@ function toParsed(mail: Mail, raw: Buffer, context: ParseContext, source: S3Sour
   const providerMessageId = providerMessageIdOf(mail.messageId, raw);
   const subject = cleanSubject(mail.subject ?? '');
   const body = trimQuotedReply(bodyTextOf(mail));
-  const text = clampText(subject.text && body ? `${subject.text}\n\n${body}` : subject.text || body, MAX_TEXT);
+  const text = clamp(subject.text && body ? `${subject.text}\n\n${body}` : subject.text || body, MAX_TEXT);
   const attachments = attachmentRefs(mail.attachments, providerMessageId, source);
   if (!text.trim() && attachments.length === 0) return { messages: [], ignored: ['empty'] };
 
@@ -95,7 +93,8 @@ function toParsed(mail: Mail, raw: Buffer, context: ParseContext, source: S3Sour
     customer: { handles, ...(sender.name ? { displayName: sender.name } : {}) },
     text,
     attachments,
-    sentAt: sentAtOf(mail.date, context.receivedAt),
+    // The Date header; without one, or with an absurd one, when the message arrived.
+    sentAt: sentAtFromMillis(mail.date ? Date.parse(mail.date) : NaN, context.receivedAt),
     receivedAt: context.receivedAt,
     rawRef: (source ? s3Url(source) : `email:${providerMessageId}`).slice(0, MAX_RAW_REF),
     replyTo: replyToOf(mail) ?? sender.address,
@@ -125,7 +124,7 @@ function senderOf(mail: Mail): { address: string; name?: string } {
     const present = mail.headers.some((h) => h.key === 'from');
     throw problems.badRequest('The email has no valid sender.', [{ field: 'from', message: present ? 'not a valid email address' : 'missing' }]);
   }
-  const name = clampText(cleanLine(from?.name ?? ''), MAX_DISPLAY_NAME).trim();
+  const name = clamp(cleanLine(from?.name ?? ''), MAX_DISPLAY_NAME).trim();
   return { address, ...(name ? { name } : {}) };
 }
 
@@ -183,7 +182,7 @@ function threadOf(ticketId: string | undefined, inReplyTo: string | undefined, r
 /** The subject as a ticket's first line: reply prefixes and the ticket reference removed, the reference kept apart. */
 export function cleanSubject(subject: string): { text: string; ticketId?: string } {
   const ticketId = TICKET_REF.exec(subject)?.[1]?.toLowerCase();
-  const text = clampText(cleanLine(subject.replace(TICKET_REFS, ' ')).replace(SUBJECT_PREFIXES, '').trim(), 998);
+  const text = clamp(cleanLine(subject.replace(TICKET_REFS, ' ')).replace(SUBJECT_PREFIXES, '').trim(), 998);
   return { text, ...(ticketId ? { ticketId } : {}) };
 }
 
@@ -217,22 +216,9 @@ function s3Url(source: S3Source): string {
   return `s3://${encodeURIComponent(source.bucket)}/${source.key.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-function sentAtOf(date: string | undefined, receivedAt: string): string {
-  const sent = date ? Date.parse(date) : NaN;
-  const latest = Date.parse(receivedAt) + ONE_DAY_MS;
-  return Number.isFinite(sent) && sent >= EARLIEST_SENT_AT && sent <= latest ? new Date(sent).toISOString() : receivedAt;
-}
-
 /** One line: control characters and runs of whitespace become single spaces. */
 function cleanLine(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();
-}
-
-/** At most `max` UTF-16 units, without leaving half a surrogate pair at the end. */
-function clampText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max);
-  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
 const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -480,13 +466,13 @@ export function sesFailure(error: unknown): DeliveryResult {
   };
   const name = typeof e.name === 'string' ? cleanLine(e.name) : '';
   const message = typeof e.message === 'string' ? e.message : typeof error === 'string' ? error : '';
-  const reason = cleanLine(`SES ${name || 'request failed'}: ${message || 'no message'}`).slice(0, MAX_REASON);
+  const reason = cleanLine(`SES ${name || 'request failed'}: ${message || 'no message'}`);
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
-  if (PERMANENT_SES_ERRORS.has(name)) return { ok: false, retryable: false, reason };
-  if (THROTTLING_SES_ERRORS.has(name) || /throttl/i.test(name) || e.$retryable?.throttling === true) return { ok: false, retryable: true, reason };
-  if (status !== undefined) return { ok: false, retryable: isRetryableStatus(status), reason };
+  if (PERMANENT_SES_ERRORS.has(name)) return permanent(reason);
+  if (THROTTLING_SES_ERRORS.has(name) || /throttl/i.test(name) || e.$retryable?.throttling === true) return failure(true, reason);
+  if (status !== undefined) return failure(isRetryableStatus(status), reason);
   // No HTTP answer: the network or the SDK failed before SES could say anything.
-  return { ok: false, retryable: true, reason };
+  return failure(true, reason);
 }
 
 export const email: Channel = {
@@ -505,11 +491,7 @@ export const email: Channel = {
   },
 
   acknowledge({ messages, ignored }) {
-    return {
-      statusCode: 202,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accepted: messages.map((m) => m.providerMessageId), ignored }),
-    };
+    return acceptedResponse(messages, { ignored });
   },
 
   replyAddress(handles) {
@@ -518,8 +500,8 @@ export const email: Channel = {
 
   async send(reply, context) {
     const from = typeof context.settings.from === 'string' ? context.settings.from.trim() : '';
-    if (!from) return { ok: false, retryable: false, reason: 'channels.email.from is not configured; set it to an address or domain verified in SES.' };
-    if (!emailAddress.safeParse(reply.to).success) return { ok: false, retryable: false, reason: 'The reply address is not an email address.' };
+    if (!from) return permanent('channels.email.from is not configured; set it to an address or domain verified in SES.');
+    if (!emailAddress.safeParse(reply.to).success) return permanent('The reply address is not an email address.');
     try {
       const messageId = await context.transport.sendEmail(sesEmailFor(reply, from));
       return { ok: true, providerMessageId: messageId };

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { type AttachmentRef, type CustomerHandle, type InboundMessage, inboundMessage } from '../../events/inbound-message';
-import { fieldErrors, problems } from '../http/problem';
-import { type Channel, type DeliveryResult, isRetryableStatus, type WebhookRequest } from './channel';
+import type { AttachmentRef, CustomerHandle, InboundMessage } from '../../events/inbound-message';
+import { problems } from '../http/problem';
+import { type Channel, isRetryableStatus, type WebhookRequest } from './channel';
+import { asContract, clamp, failure, redact, tryJson } from './common';
 import { safeEqual } from './signatures';
 import { normalizePhone } from './web';
 
@@ -17,7 +18,6 @@ export const SIGNATURE_HEADER = 'x-twilio-signature';
 export const MAX_BODY_CHARS = 1600;
 
 const MAX_ATTACHMENTS = 20;
-const MAX_REASON_CHARS = 300;
 
 /** The form parameters of a request body, in order, repeated names kept. */
 function formParams(rawBody: Buffer): [string, string][] {
@@ -61,20 +61,13 @@ function urlVariants(url: string): string[] {
   return toggled === undefined ? [url] : [url, `${scheme}://${userinfo}${host}${toggled}${rest}`];
 }
 
-const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
-
-/** Removes every occurrence of the secrets from a text bound for a log or a ticket. */
-function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  return secrets.reduce<string>((t, s) => (s && s.length >= 4 ? t.split(s).join('***') : t), text);
-}
-
 /** Strips a Twilio channel prefix such as `whatsapp:` from an address. */
 const withoutChannelPrefix = (address: string) => address.replace(/^[a-z]+:/, '');
 
 /** The sender as handles: E.164 when it is a phone number, else the raw sender id (alphanumeric senders, short codes). */
 function handlesOf(from: string, region: string): CustomerHandle[] {
   const phone = normalizePhone(withoutChannelPrefix(from), region);
-  return [phone ? { kind: 'phone', value: phone } : { kind: 'channel-user', value: `sms:${clip(from, 200)}` }];
+  return [phone ? { kind: 'phone', value: phone } : { kind: 'channel-user', value: `sms:${clamp(from, 200)}` }];
 }
 
 function attachmentsOf(params: URLSearchParams, count: number): AttachmentRef[] {
@@ -115,7 +108,7 @@ function toMessage(params: URLSearchParams, region: string, receivedAt: string):
   if (!/^\d{1,4}$/.test(numMedia)) errors.push({ field: 'NumMedia', message: 'must be a whole number' });
   if (errors.length > 0) throw problems.badRequest('The request is not a Twilio message webhook.', errors);
 
-  const providerMessageId = clip(sid, 256);
+  const providerMessageId = clamp(sid, 256);
   const profileName = params.get('ProfileName')?.trim();
   const repliedTo = params.get('OriginalRepliedMessageSid')?.trim();
   const text = [params.get('Body') ?? '', locationOf(params)].filter(Boolean).join('\n');
@@ -123,8 +116,8 @@ function toMessage(params: URLSearchParams, region: string, receivedAt: string):
     schemaVersion: 1,
     channel: 'sms',
     providerMessageId,
-    customer: { handles: handlesOf(from, region), ...(profileName ? { displayName: clip(profileName, 200) } : {}) },
-    text: clip(text, 65_536),
+    customer: { handles: handlesOf(from, region), ...(profileName ? { displayName: clamp(profileName, 200) } : {}) },
+    text: clamp(text, 65_536),
     attachments: attachmentsOf(params, Number(numMedia)),
     // Twilio's message webhook carries no send time.
     sentAt: receivedAt,
@@ -136,15 +129,6 @@ function toMessage(params: URLSearchParams, region: string, receivedAt: string):
   };
 }
 
-/** A last guard: what parse returns always satisfies the queue contract. */
-function asContract(message: InboundMessage): InboundMessage {
-  const result = inboundMessage.safeParse(message);
-  if (!result.success) throw problems.badRequest('The message has values Switchboard cannot accept.', fieldErrors(result.error.issues));
-  return message;
-}
-
-const failure = (retryable: boolean, reason: string): DeliveryResult => ({ ok: false, retryable, reason: clip(reason, MAX_REASON_CHARS) });
-
 /** The From parameter for a reply: WhatsApp to WhatsApp, SMS to SMS, as Twilio requires both ends on one channel. */
 function senderFields(from: string, to: string): Record<string, string> {
   if (/^MG[0-9a-f]{32}$/i.test(from)) return { MessagingServiceSid: from };
@@ -154,24 +138,17 @@ function senderFields(from: string, to: string): Record<string, string> {
 
 /** Twilio's error document (`{ code, message, more_info, status }`) as a short reason. */
 function twilioErrorReason(status: number, body: string): string {
-  try {
-    const error = JSON.parse(body) as { code?: unknown; message?: unknown };
-    const message = typeof error?.message === 'string' ? error.message : '';
-    if (typeof error?.code === 'number' || typeof error?.code === 'string') return `Twilio ${error.code}: ${message || `HTTP ${status}`}`;
-    if (message) return `Twilio HTTP ${status}: ${message}`;
-  } catch {
-    // Not JSON (a proxy's error page): the status says enough.
-  }
+  const error = tryJson(body) as { code?: unknown; message?: unknown } | null | undefined;
+  const message = typeof error?.message === 'string' ? error.message : '';
+  if (typeof error?.code === 'number' || typeof error?.code === 'string') return `Twilio ${error.code}: ${message || `HTTP ${status}`}`;
+  if (message) return `Twilio HTTP ${status}: ${message}`;
+  // Not JSON (a proxy's error page): the status says enough.
   return `Twilio HTTP ${status}`;
 }
 
 function sidOf(body: string): string | undefined {
-  try {
-    const sid = (JSON.parse(body) as { sid?: unknown })?.sid;
-    return typeof sid === 'string' && sid.length > 0 && sid.length <= 256 ? sid : undefined;
-  } catch {
-    return undefined;
-  }
+  const sid = (tryJson(body) as { sid?: unknown } | null | undefined)?.sid;
+  return typeof sid === 'string' && sid.length > 0 && sid.length <= 256 ? sid : undefined;
 }
 
 function verifyTwilioSignature(request: WebhookRequest, authToken: string | undefined): void {
@@ -182,7 +159,7 @@ function verifyTwilioSignature(request: WebhookRequest, authToken: string | unde
   // Every variant is computed and compared, so the time taken does not depend on which one matches.
   const matches = urlVariants(request.url).map((url) => safeEqual(signature, twilioSignature(authToken, url, params)));
   if (!matches.includes(true)) {
-    throw problems.unauthorized(`The signature does not match the URL and parameters for this account's auth token; check that the Twilio webhook URL is exactly ${clip(request.url, 200)}.`);
+    throw problems.unauthorized(`The signature does not match the URL and parameters for this account's auth token; check that the Twilio webhook URL is exactly ${clamp(request.url, 200)}.`);
   }
 }
 
@@ -240,7 +217,7 @@ export const sms: Channel = {
         body: body.toString(),
       });
     } catch (error) {
-      return failure(true, redact(`Twilio unreachable: ${error instanceof Error ? error.message : String(error)}`, [authToken]));
+      return failure(true, redact(`Twilio unreachable: ${error instanceof Error ? error.message : String(error)}`, secrets));
     }
 
     if (response.status >= 200 && response.status < 300) {
@@ -248,6 +225,6 @@ export const sms: Channel = {
       // Twilio accepted the message: retrying would send it twice, so a missing sid is not retried.
       return sid ? { ok: true, providerMessageId: sid } : failure(false, `Twilio answered ${response.status} without a message sid.`);
     }
-    return failure(isRetryableStatus(response.status), redact(twilioErrorReason(response.status, response.body), [authToken]));
+    return failure(isRetryableStatus(response.status), redact(twilioErrorReason(response.status, response.body), secrets));
   },
 };

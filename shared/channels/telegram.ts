@@ -1,7 +1,8 @@
 import * as z from 'zod';
-import { type AttachmentRef, type CustomerHandle, type InboundMessage, inboundMessage } from '../../events/inbound-message';
+import type { AttachmentRef, CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, problems } from '../http/problem';
-import { type Channel, type DeliveryResult, isRetryableStatus } from './channel';
+import { type Channel, isRetryableStatus } from './channel';
+import { asContract, clamp, failure, redact, sentAtFromUnix, tryJson } from './common';
 import { safeEqual } from './signatures';
 import { normalizePhone, parseJsonBody } from './web';
 
@@ -17,7 +18,6 @@ export const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 export const MAX_TEXT_CHARS = 4096;
 
 const MAX_ATTACHMENTS = 20;
-const MAX_REASON_CHARS = 300;
 
 const user = z.object({
   id: z.number().int(),
@@ -77,20 +77,6 @@ const serviceFields = [
   'video_chat_ended', 'video_chat_scheduled', 'video_chat_participants_invited', 'boost_added', 'proximity_alert_triggered',
 ];
 
-const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
-
-/** Removes every occurrence of the secrets from a text bound for a log or a ticket. */
-function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  return secrets.reduce<string>((t, s) => (s && s.length >= 4 ? t.split(s).join('***') : t), text);
-}
-
-/** A provider's Unix time as ISO-8601, or `fallback` when it is absent or absurd (before 2000, or more than a day ahead). */
-function providerTime(seconds: number | undefined, fallback: string): string {
-  const ms = (seconds ?? NaN) * 1000;
-  const latest = Date.parse(fallback) + 86_400_000;
-  return Number.isFinite(ms) && ms >= Date.UTC(2000, 0, 1) && ms <= latest ? new Date(ms).toISOString() : fallback;
-}
-
 /**
  * The kind of an update: the name of its one optional field (`message`, `callback_query`, …),
  * kept to a plain identifier since it becomes a metric dimension.
@@ -110,7 +96,7 @@ function attachment(f: FileInfo, contentType?: string): AttachmentRef | undefine
   return {
     mediaId: f.file_id,
     ...(type && type.length <= 255 ? { contentType: type } : {}),
-    ...(f.file_name ? { name: clip(f.file_name, 255) } : {}),
+    ...(f.file_name ? { name: clamp(f.file_name, 255) } : {}),
     ...(size !== undefined && Number.isSafeInteger(size) && size >= 0 ? { sizeBytes: size } : {}),
   };
 }
@@ -167,14 +153,7 @@ function ownPhone(m: TelegramMessage, region: string): string | undefined {
 
 function displayNameOf(from: z.infer<typeof user>): string | undefined {
   const name = [from.first_name, from.last_name].filter(Boolean).join(' ').trim() || from.username?.trim();
-  return name ? clip(name, 200) : undefined;
-}
-
-/** A last guard: what parse returns always satisfies the queue contract. */
-function asContract(m: InboundMessage): InboundMessage {
-  const result = inboundMessage.safeParse(m);
-  if (!result.success) throw problems.badRequest('The message has values Switchboard cannot accept.', fieldErrors(result.error.issues));
-  return m;
+  return name ? clamp(name, 200) : undefined;
 }
 
 type Outcome = { message: InboundMessage } | { ignored: string };
@@ -207,9 +186,9 @@ function fromMessage(kind: 'message' | 'edited_message', m: TelegramMessage, reg
       channel: 'telegram',
       providerMessageId: id,
       customer: { handles, ...(displayName ? { displayName } : {}) },
-      text: clip(edited ? `(edited) ${body}`.trimEnd() : body, 65_536),
+      text: clamp(edited ? `(edited) ${body}`.trimEnd() : body, 65_536),
       attachments,
-      sentAt: providerTime(edited ? m.edit_date : m.date, receivedAt),
+      sentAt: sentAtFromUnix(edited ? m.edit_date : m.date, receivedAt),
       receivedAt,
       rawRef: `telegram:${id}`,
       // A private chat's id is the user's; in a group the answer goes back to the group it was asked in.
@@ -218,8 +197,6 @@ function fromMessage(kind: 'message' | 'edited_message', m: TelegramMessage, reg
     },
   };
 }
-
-const failure = (retryable: boolean, reason: string): DeliveryResult => ({ ok: false, retryable, reason: clip(reason, MAX_REASON_CHARS) });
 
 /** `<chat>:<message_id>` (or an edit's id) of a message in the same chat, as the message id to reply to. */
 function replyTarget(inReplyTo: string | undefined, chat: string): number | undefined {
@@ -235,12 +212,8 @@ interface BotApiAnswer {
 }
 
 function answerOf(body: string): BotApiAnswer | undefined {
-  try {
-    const answer = JSON.parse(body) as unknown;
-    return typeof answer === 'object' && answer !== null ? (answer as BotApiAnswer) : undefined;
-  } catch {
-    return undefined;
-  }
+  const answer = tryJson(body);
+  return typeof answer === 'object' && answer !== null ? (answer as BotApiAnswer) : undefined;
 }
 
 export const telegram: Channel = {
@@ -303,7 +276,7 @@ export const telegram: Channel = {
       });
     } catch (error) {
       // The token is in the URL, which network errors like to quote.
-      return failure(true, redact(`Telegram unreachable: ${error instanceof Error ? error.message : String(error)}`, [botToken]));
+      return failure(true, redact(`Telegram unreachable: ${error instanceof Error ? error.message : String(error)}`, secrets));
     }
 
     const answer = answerOf(response.body);
@@ -316,6 +289,6 @@ export const telegram: Channel = {
     }
     const code = typeof answer?.error_code === 'number' ? answer.error_code : response.status;
     const description = typeof answer?.description === 'string' ? answer.description : `HTTP ${response.status}`;
-    return failure(isRetryableStatus(response.status), redact(`Telegram ${code}: ${description}`, [botToken]));
+    return failure(isRetryableStatus(response.status), redact(`Telegram ${code}: ${description}`, secrets));
   },
 };

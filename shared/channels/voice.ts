@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, problems } from '../http/problem';
 import type { Channel, ParseContext } from './channel';
+import { acceptedResponse } from './common';
 import { normalizePhone, parseJsonBody, verifySignedRequest } from './web';
 
 /**
@@ -82,6 +83,6 @@ export const voice: Channel = {
   },
 
   acknowledge({ messages }) {
-    return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accepted: messages.map((m) => m.providerMessageId) }) };
+    return acceptedResponse(messages);
   },
 };

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, problems } from '../http/problem';
 import type { Channel, WebhookRequest } from './channel';
+import { acceptedResponse } from './common';
 import { hmacSha256Hex, safeEqual } from './signatures';
 
 /**
@@ -119,10 +120,6 @@ export const web: Channel = {
   },
 
   acknowledge({ messages }) {
-    return {
-      statusCode: 202,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accepted: messages.map((m) => m.providerMessageId) }),
-    };
+    return acceptedResponse(messages);
   },
 };

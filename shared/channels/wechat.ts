@@ -4,6 +4,7 @@ import * as z from 'zod';
 import type { AttachmentRef, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, HttpProblem, problems } from '../http/problem';
 import { type Channel, type ChannelContext, type ChannelSecrets, type DeliveryResult, isRetryableStatus, type ParseContext, type Transport, type WebhookRequest } from './channel';
+import { clamp, failure, ignoredKind, permanent, redact, sentAtFromUnix, tryJson } from './common';
 import { safeEqual } from './signatures';
 
 /**
@@ -19,7 +20,7 @@ import { safeEqual } from './signatures';
 /** WeChat's limit for a customer-service text message, in UTF-8 bytes. */
 export const WECHAT_MAX_TEXT_BYTES = 2048;
 
-const LIMITS = { text: 65_536, providerMessageId: 256, replyTo: 512, rawRef: 1024, reason: 300 } as const;
+const LIMITS = { text: 65_536, providerMessageId: 256, replyTo: 512, rawRef: 1024 } as const;
 
 /** Renew a cached access token this long before WeChat says it expires. */
 const TOKEN_MARGIN_SECONDS = 300;
@@ -193,22 +194,20 @@ export const wechat: Channel = {
         body: JSON.stringify({ touser: openid, msgtype: 'text', text: { content: reply.text } }),
       });
     } catch (error) {
-      return { ok: false, retryable: true, reason: redact(`WeChat could not be reached: ${(error as Error)?.message ?? 'network error'}`, secrets, token.token) };
+      return failure(true, redact(`WeChat could not be reached: ${(error as Error)?.message ?? 'network error'}`, secrets, token.token));
     }
-    if (response.status < 200 || response.status >= 300) {
-      return { ok: false, retryable: isRetryableStatus(response.status), reason: `WeChat HTTP ${response.status}` };
-    }
+    if (response.status < 200 || response.status >= 300) return failure(isRetryableStatus(response.status), `WeChat HTTP ${response.status}`);
     // WeChat answers 200 for errors too: the errcode says what happened.
     const answer = errAnswer.safeParse(tryJson(response.body));
-    if (!answer.success) return { ok: false, retryable: true, reason: 'WeChat sent an answer that could not be read.' };
+    if (!answer.success) return failure(true, 'WeChat sent an answer that could not be read.');
     const { errcode, errmsg } = answer.data;
     if (errcode === 0) return { ok: true, providerMessageId: `wechat:${reply.replyId}` };
     if (TOKEN_REJECTED.has(errcode)) {
       forgetToken(appId, token.token);
-      return { ok: false, retryable: true, reason: `WeChat ${errcode}: the access token was rejected; a new one will be used.` };
+      return failure(true, `WeChat ${errcode}: the access token was rejected; a new one will be used.`);
     }
     const known = SEND_ERRORS[errcode];
-    return { ok: false, retryable: known?.retryable ?? false, reason: redact(`WeChat ${errcode}: ${known?.reason ?? errmsg ?? 'no error message'}`, secrets, token.token) };
+    return failure(known?.retryable ?? false, redact(`WeChat ${errcode}: ${known?.reason ?? errmsg ?? 'no error message'}`, secrets, token.token));
   },
 };
 
@@ -223,9 +222,9 @@ function parseXml(xml: string, context: ParseContext) {
   const result = wechatXml.safeParse(root);
   if (!result.success) throw problems.badRequest('The message does not match the WeChat format.', fieldErrors(result.error.issues));
   const x = result.data;
-  if (x.MsgType === 'event') return { messages: [], ignored: [kind('event', x.Event!)] };
+  if (x.MsgType === 'event') return { messages: [], ignored: [ignoredKind('event', x.Event!)] };
   const content = contentOf(x);
-  if (!content) return { messages: [], ignored: [kind('message', x.MsgType)] };
+  if (!content) return { messages: [], ignored: [ignoredKind('message', x.MsgType)] };
   return { messages: [canonical(x, content, context)], ignored: [] };
 }
 
@@ -266,7 +265,7 @@ function canonical(x: WeChatXml, content: Content, context: ParseContext): Inbou
     customer: { handles: [{ kind: 'channel-user', value: `wechat:${x.FromUserName}` }] },
     text: clamp(content.text, LIMITS.text),
     attachments: content.attachments,
-    sentAt: sentAtOf(x.CreateTime, context.receivedAt),
+    sentAt: sentAtFromUnix(x.CreateTime, context.receivedAt),
     receivedAt: context.receivedAt,
     rawRef: clamp(`wechat:${id}`, LIMITS.rawRef),
     replyTo: clamp(x.FromUserName, LIMITS.replyTo),
@@ -314,7 +313,7 @@ async function accessToken(appId: string, appSecret: string, transport: Transpor
 }
 
 async function requestToken(appId: string, appSecret: string, transport: Transport, secrets: ChannelSecrets): Promise<TokenOutcome> {
-  const failed = (retryable: boolean, reason: string): TokenOutcome => ({ ok: false, result: { ok: false, retryable, reason: redact(reason, secrets) } });
+  const failed = (retryable: boolean, reason: string): TokenOutcome => ({ ok: false, result: failure(retryable, redact(reason, secrets)) });
   let response;
   try {
     response = await transport.http({
@@ -344,43 +343,4 @@ async function requestToken(appId: string, appSecret: string, transport: Transpo
 /** Drops a token WeChat rejected, unless another send already replaced it. */
 function forgetToken(appId: string, token: string): void {
   if (tokens.get(appId)?.token === token) tokens.delete(appId);
-}
-
-function sentAtOf(createTime: string | undefined, receivedAt: string): string {
-  const seconds = /^\d{1,12}$/.test(createTime ?? '') ? Number(createTime) : NaN;
-  const ms = seconds * 1000;
-  const latest = Date.parse(receivedAt) + 86_400_000;
-  return Number.isFinite(ms) && ms >= Date.UTC(2000, 0, 1) && ms <= latest ? new Date(ms).toISOString() : receivedAt;
-}
-
-/** An event kind from a provider-chosen name, kept to a small safe vocabulary for metrics. */
-function kind(prefix: string, name: string): string {
-  const n = name.toLowerCase();
-  return `${prefix}:${/^[a-z0-9_]{1,40}$/.test(n) ? n : 'other'}`;
-}
-
-function permanent(reason: string): DeliveryResult {
-  return { ok: false, retryable: false, reason: clamp(reason, LIMITS.reason) };
-}
-
-/** A failure reason without any credential or token in it, short enough for the ticket timeline. */
-function redact(text: string, secrets: ChannelSecrets, token?: string): string {
-  let out = text;
-  for (const secret of [...Object.values(secrets), token]) if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return clamp(out.replace(/((?:access_token|secret)=)[^&\s]+/gi, '$1[redacted]'), LIMITS.reason);
-}
-
-function tryJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
-/** At most `max` UTF-16 units, never ending in half a surrogate pair. */
-function clamp(value: string, max: number): string {
-  if (value.length <= max) return value;
-  const cut = value.slice(0, max);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }

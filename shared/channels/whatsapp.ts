@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { AttachmentRef, CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, HttpProblem, problems } from '../http/problem';
 import { type Channel, type ChannelSecrets, type DeliveryResult, isRetryableStatus, type ParseContext } from './channel';
+import { clamp, failure, ignoredKind, permanent, redact, sentAtFromUnix, tryJson } from './common';
 import { hmacSha256Hex, safeEqual } from './signatures';
 import { normalizePhone, parseJsonBody } from './web';
 
@@ -20,7 +21,7 @@ export const WHATSAPP_SIGNATURE_HEADER = 'x-hub-signature-256';
 /** Meta's documented limit for a text message body, in characters. */
 export const WHATSAPP_MAX_TEXT = 4096;
 
-const LIMITS = { text: 65_536, displayName: 200, providerMessageId: 256, replyTo: 512, rawRef: 1024, threadId: 998, attachments: 20, contentType: 255, name: 255, reason: 300 } as const;
+const LIMITS = { text: 65_536, displayName: 200, providerMessageId: 256, replyTo: 512, rawRef: 1024, threadId: 998, attachments: 20, contentType: 255, name: 255 } as const;
 
 /** Meta's codes for throttling and passing outages: the same request may succeed later. */
 const RETRYABLE_CODES: ReadonlySet<number> = new Set([1, 2, 4, 80007, 130429, 131000, 131016, 131056, 133004]);
@@ -198,7 +199,7 @@ export const whatsapp: Channel = {
         body: JSON.stringify(body),
       });
     } catch (error) {
-      return { ok: false, retryable: true, reason: redact(`WhatsApp could not be reached: ${(error as Error)?.message ?? 'network error'}`, secrets) };
+      return failure(true, redact(`WhatsApp could not be reached: ${(error as Error)?.message ?? 'network error'}`, secrets));
     }
     return resultOf(response.status, response.body, reply.replyId, secrets);
   },
@@ -212,7 +213,7 @@ function parseWebhook(json: unknown, context: ParseContext) {
   envelope.data.entry.forEach((entry, e) =>
     entry.changes.forEach((change, c) => {
       if (change.field !== 'messages') {
-        ignored.push(kind('field', change.field));
+        ignored.push(ignoredKind('field', change.field));
         return;
       }
       const value = messagesValue.safeParse(change.value);
@@ -247,10 +248,10 @@ function contentOf(m: WhatsAppMessage): Content | { ignored: string } {
     const i = m.interactive!;
     if (i.type === 'button_reply') return { text: i.button_reply!.title, attachments: [] };
     if (i.type === 'list_reply') return { text: i.list_reply!.title, attachments: [] };
-    return { ignored: kind('interactive', i.type) };
+    return { ignored: ignoredKind('interactive', i.type) };
   }
   if (m.type === 'reaction' || m.type === 'unsupported' || m.type === 'system') return { ignored: m.type };
-  return { ignored: kind('message', m.type) };
+  return { ignored: ignoredKind('message', m.type) };
 }
 
 function attachmentOf(item: z.infer<typeof media>, withName: boolean): AttachmentRef {
@@ -284,7 +285,7 @@ function canonical(m: WhatsAppMessage, content: Content, value: MessagesValue, c
     customer: { handles: [handleOf(m.from, context.defaultPhoneRegion)], ...(profileName ? { displayName: clamp(profileName, LIMITS.displayName) } : {}) },
     text: clamp(content.text, LIMITS.text),
     attachments: content.attachments.slice(0, LIMITS.attachments),
-    sentAt: sentAtOf(m.timestamp, context.receivedAt),
+    sentAt: sentAtFromUnix(m.timestamp, context.receivedAt),
     receivedAt: context.receivedAt,
     rawRef: clamp(`whatsapp:${id}`, LIMITS.rawRef),
     replyTo: clamp(`${value.metadata.phone_number_id}:${m.from}`, LIMITS.replyTo),
@@ -297,19 +298,6 @@ function handleOf(from: string, region: string): CustomerHandle {
   const digits = /^\+?(\d{6,15})$/.exec(from)?.[1];
   const e164 = digits ? normalizePhone(`+${digits}`, region) : undefined;
   return e164 ? { kind: 'phone', value: e164 } : { kind: 'channel-user', value: `whatsapp:${from}` };
-}
-
-function sentAtOf(timestamp: string | number | undefined, receivedAt: string): string {
-  const seconds = typeof timestamp === 'number' ? timestamp : /^\d{1,12}$/.test(timestamp ?? '') ? Number(timestamp) : NaN;
-  const ms = seconds * 1000;
-  const latest = Date.parse(receivedAt) + 86_400_000;
-  return Number.isFinite(ms) && ms >= Date.UTC(2000, 0, 1) && ms <= latest ? new Date(ms).toISOString() : receivedAt;
-}
-
-/** An event kind from a provider-chosen name, kept to a small safe vocabulary for metrics. */
-function kind(prefix: string, name: string): string {
-  const n = name.toLowerCase();
-  return `${prefix}:${/^[a-z0-9_]{1,40}$/.test(n) ? n : 'other'}`;
 }
 
 function phoneNumberIdOf(settings: Readonly<Record<string, unknown>>): string | undefined {
@@ -338,38 +326,12 @@ function resultOf(status: number, body: string, replyId: string, secrets: Channe
     return { ok: true, providerMessageId: ok.success ? clamp(ok.data.messages[0]!.id, LIMITS.providerMessageId) : `whatsapp:${replyId}` };
   }
   const parsed = graphError.safeParse(json);
-  if (!parsed.success) return { ok: false, retryable: isRetryableStatus(status), reason: `WhatsApp HTTP ${status}` };
+  if (!parsed.success) return failure(isRetryableStatus(status), `WhatsApp HTTP ${status}`);
   const { code, message, error_data } = parsed.data.error;
   if (code === OUTSIDE_WINDOW) {
     return permanent(`WhatsApp ${OUTSIDE_WINDOW}: more than 24 hours have passed since the customer last wrote, so WhatsApp only accepts an approved template message until they write again.`);
   }
   const detail = [message, error_data?.details].filter(Boolean).join(' — ');
   const reason = redact(`WhatsApp ${code ?? `HTTP ${status}`}: ${detail || 'no error message'}`, secrets);
-  return { ok: false, retryable: (code !== undefined && RETRYABLE_CODES.has(code)) || isRetryableStatus(status), reason };
-}
-
-function permanent(reason: string): DeliveryResult {
-  return { ok: false, retryable: false, reason: clamp(reason, LIMITS.reason) };
-}
-
-/** A failure reason without any credential in it, short enough for the ticket timeline. */
-function redact(text: string, secrets: ChannelSecrets): string {
-  let out = text;
-  for (const secret of Object.values(secrets)) if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return clamp(out.replace(/(access_token=)[^&\s]+/gi, '$1[redacted]'), LIMITS.reason);
-}
-
-function tryJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
-/** At most `max` UTF-16 units, never ending in half a surrogate pair. */
-function clamp(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+  return failure((code !== undefined && RETRYABLE_CODES.has(code)) || isRetryableStatus(status), reason);
 }

@@ -10,6 +10,7 @@ import { DynamoDbReplyStore } from '../../shared/store/dynamodb-reply-store';
 import { DynamoDbTicketQueries } from '../../shared/store/ticket-queries';
 import { dynamoForTests } from '../support/dynamo';
 import { inbound, RecordingPublisher } from '../support/messages';
+import { problemOfAsync } from '../support/problems';
 
 let dynamo: Awaited<ReturnType<typeof dynamoForTests>>;
 beforeAll(async () => {
@@ -162,10 +163,9 @@ test('a queue that refuses the job is a 503, and the reply shows it failed', asy
 test('an explicit channel needs an address there: 409 naming where the customer can be reached; 400 for a channel that is not enabled', async () => {
   const { smsTicket, reply } = await setup({ channels: { sms: { from: '+14155550100' }, telegram: { enabled: false } } });
   const ticketId = await smsTicket();
-  const problem = (p: Promise<unknown>) => p.then(() => undefined, (e: { problem: unknown }) => e.problem);
-  expect(await problem(reply(ticketId, 'x', { channel: 'email' }))).toMatchObject({ status: 409, reachableOn: expect.arrayContaining(['sms']) });
-  expect(await problem(reply(ticketId, 'x', { channel: 'telegram' }))).toMatchObject({ status: 400, errors: [{ field: 'channel' }] });
-  expect(await problem(reply('tkt_0000000000000000'))).toMatchObject({ status: 404 });
+  expect(await problemOfAsync(() => reply(ticketId, 'x', { channel: 'email' }))).toMatchObject({ status: 409, reachableOn: expect.arrayContaining(['sms']) });
+  expect(await problemOfAsync(() => reply(ticketId, 'x', { channel: 'telegram' }))).toMatchObject({ status: 400, errors: [{ field: 'channel' }] });
+  expect(await problemOfAsync(() => reply('tkt_0000000000000000'))).toMatchObject({ status: 404 });
 });
 
 test('a customer known by email and phone can be answered by email explicitly, threaded', async () => {

@@ -1,22 +1,15 @@
-import { HttpProblem, type Problem } from '../../shared/http/problem';
+import type { Problem } from '../../shared/http/problem';
 import { tableDesign } from '../../shared/store/table-design';
 import { decodeCursor, encodeCursor, type ListPosition } from '../../shared/tickets/list-cursor';
 import { DEFAULT_LIMIT, type ListFilters, parseListRequest, planList } from '../../shared/tickets/list-request';
+import { problemOf } from '../support/problems';
 
 const CALLER = 'a1b2c3d4-0000-4000-8000-000000000001';
 const position: ListPosition = { createdAt: '2026-11-23T09:00:00.000Z', ticketId: 'tkt_0123456789abcdef' };
 
 const parse = (query: Record<string, string> | undefined, caller = CALLER) => parseListRequest(query, caller);
 
-function rejection(query: Record<string, string>, caller = CALLER): Problem {
-  try {
-    parse(query, caller);
-  } catch (error) {
-    if (error instanceof HttpProblem) return error.problem;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (query: Record<string, string>, caller = CALLER): Problem => problemOf(() => parse(query, caller));
 
 const fieldsOf = (p: Problem) => (p.errors ?? []).map((e) => e.field);
 const toBase64url = (text: string) => Buffer.from(text).toString('base64url');

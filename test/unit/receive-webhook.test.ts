@@ -1,9 +1,9 @@
 import type { InboundMessage } from '../../events/inbound-message';
 import { signWebRequest } from '../../shared/channels/web';
 import { parseConfig } from '../../shared/config';
-import { HttpProblem } from '../../shared/http/problem';
 import { type MessageQueue, MessageTooLarge, SqsMessageQueue } from '../../shared/queue/sqs-message-queue';
 import { receiveWebhook } from '../../shared/webhooks/receive';
+import { problemOfAsync } from '../support/problems';
 
 class RecordingQueue implements MessageQueue {
   readonly queued: InboundMessage[] = [];
@@ -32,16 +32,6 @@ const request = (raw: string, headers: Record<string, string> = {}) => ({
 
 const signed = (payload: unknown) => request(JSON.stringify(payload));
 
-async function rejection(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof HttpProblem) return error.problem;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
-
 test('a valid message is queued before it is acknowledged', async () => {
   const queue = new RecordingQueue();
   const received = await receiveWebhook('web', request(body), deps(queue));
@@ -63,30 +53,30 @@ test.each([
   ['an attachment that is not https', 'web', signed({ messageId: 'm', customer: { id: '1' }, attachments: [{ url: 'javascript:alert(1)' }] }), {}, 400],
 ])('%s → %d, nothing queued', async (_name, channel, req, config, status) => {
   const queue = new RecordingQueue();
-  const problem = await rejection(receiveWebhook(channel, req, deps(queue, config)));
+  const problem = await problemOfAsync(() => receiveWebhook(channel, req, deps(queue, config)));
   expect(problem.status).toBe(status);
   expect(queue.queued).toEqual([]);
 });
 
 test('a queue that cannot take the message is a 503 the provider retries, never an acknowledgement', async () => {
-  const problem = await rejection(receiveWebhook('web', request(body), deps(new RecordingQueue(new Error('queue down')))));
+  const problem = await problemOfAsync(() => receiveWebhook('web', request(body), deps(new RecordingQueue(new Error('queue down')))));
   expect(problem).toMatchObject({ status: 503 });
 });
 
 test('a size check comes before the signature check, so an unsigned huge body is 413 without hashing it', async () => {
   const raw = 'x'.repeat(300_000);
-  const problem = await rejection(receiveWebhook('web', { method: 'POST', query: {}, url: 'https://example.com/webhooks/web', rawBody: Buffer.from(raw), headers: { 'content-type': 'application/json' } }, deps(new RecordingQueue())));
+  const problem = await problemOfAsync(() => receiveWebhook('web', { method: 'POST', query: {}, url: 'https://example.com/webhooks/web', rawBody: Buffer.from(raw), headers: { 'content-type': 'application/json' } }, deps(new RecordingQueue())));
   expect(problem.status).toBe(413);
 });
 
 test('a secret store that cannot answer is a 503 the provider retries', async () => {
   const failingSecrets = { ...deps(new RecordingQueue()), secretsOf: async () => Promise.reject(new Error('ThrottlingException')) };
-  const problem = await rejection(receiveWebhook('web', request(body), failingSecrets));
+  const problem = await problemOfAsync(() => receiveWebhook('web', request(body), failingSecrets));
   expect(problem).toMatchObject({ status: 503 });
 });
 
 test('a message too large for the queue once normalized is a 413, not a 503 the provider would retry forever', async () => {
-  const problem = await rejection(receiveWebhook('web', request(body), deps(new RecordingQueue(new MessageTooLarge('too large')))));
+  const problem = await problemOfAsync(() => receiveWebhook('web', request(body), deps(new RecordingQueue(new MessageTooLarge('too large')))));
   expect(problem).toMatchObject({ status: 413 });
 });
 

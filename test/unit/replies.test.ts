@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { channels } from '../../shared/channels/registry';
 import { parseConfig } from '../../shared/config';
-import { HttpProblem } from '../../shared/http/problem';
 import { afterAttempt, backoffSeconds, chooseRoute, fillTemplate, needsAttempt, notificationIdFor, parseReplyRequest, replyIdFor, type RouteInput } from '../../shared/replies/reply';
+import { problemOf } from '../support/problems';
 
 const config = parseConfig({ channels: { whatsapp: { phoneNumberId: '106540352242922' }, telegram: { enabled: false } } });
 const settingsOf = (c: string) => {
@@ -18,15 +18,6 @@ const base: RouteInput = {
   ],
   channels,
   settingsOf,
-};
-const problemOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HttpProblem) return e.problem;
-    throw e;
-  }
-  throw new Error('expected a problem');
 };
 
 describe('where a reply goes', () => {

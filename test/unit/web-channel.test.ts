@@ -1,6 +1,6 @@
 import type { ParsedWebhook, WebhookRequest } from '../../shared/channels/channel';
 import { signWebRequest, web } from '../../shared/channels/web';
-import { HttpProblem } from '../../shared/http/problem';
+import { problemOf } from '../support/problems';
 
 const SECRET = 'local-web-secret';
 const NOW = new Date('2026-11-23T09:00:00.000Z');
@@ -14,16 +14,6 @@ function request(body: unknown, headers: Record<string, string> = {}, timestamp 
 
 /** The web channel parses synchronously. */
 const parseWeb = (req: WebhookRequest) => (web.parse(req, context) as ParsedWebhook).messages;
-
-function problemOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpProblem) return error.problem;
-    throw error;
-  }
-  throw new Error('expected a problem');
-}
 
 const valid = { messageId: 'm1', customer: { email: 'Ana@Example.com', phone: '(415) 555-0123', id: 'c-9', name: 'Ana' }, text: 'Hi' };
 

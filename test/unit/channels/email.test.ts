@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import type { SESEvent } from 'aws-lambda';
 import * as fc from 'fast-check';
 import { inboundMessage, type InboundMessage } from '../../../events/inbound-message';
-import type { OutboundReply, ParseContext, SesEmail, Transport, WebhookRequest } from '../../../shared/channels/channel';
+import type { OutboundReply, ParseContext, WebhookRequest } from '../../../shared/channels/channel';
 import { cleanSubject, email, htmlToText, parseEmail, parseSesEmail, replySubject, trimQuotedReply } from '../../../shared/channels/email';
 import { hmacSha256Hex } from '../../../shared/channels/signatures';
 import { signWebRequest } from '../../../shared/channels/web';
 import { HttpProblem } from '../../../shared/http/problem';
+import { problemOfAsync } from '../../support/problems';
+import { RecordingTransport } from '../../support/transport';
 
 const SECRET = 'local-email-secret';
 const NOW = new Date('2026-11-24T12:00:00.000Z');
@@ -43,16 +45,6 @@ function request(raw: Buffer, headers: Record<string, string> = {}, timestamp = 
   };
 }
 
-async function problemOf(fn: () => unknown) {
-  try {
-    await fn();
-  } catch (error) {
-    if (error instanceof HttpProblem) return error.problem;
-    throw error;
-  }
-  throw new Error('expected a problem');
-}
-
 async function only(raw: Buffer, source?: { bucket: string; key: string }): Promise<InboundMessage> {
   const parsed = await parseEmail(raw, context, source);
   expect(parsed.ignored).toEqual([]);
@@ -73,16 +65,16 @@ describe('email channel signature', () => {
     ['a signature of another body', signWebRequest(SECRET, 'From: someone@example.com\r\n\r\nHi', nowSeconds)],
     ['a malformed timestamp', { 'x-switchboard-timestamp': 'yesterday' }],
   ])('%s is 401', async (_name, headers) => {
-    expect((await problemOf(() => email.verify(request(raw, headers as Record<string, string>), context))).status).toBe(401);
+    expect((await problemOfAsync(() => email.verify(request(raw, headers as Record<string, string>), context))).status).toBe(401);
   });
 
   test('a stale timestamp is 401, even correctly signed', async () => {
-    expect((await problemOf(() => email.verify(request(raw, {}, nowSeconds - 301), context))).status).toBe(401);
+    expect((await problemOfAsync(() => email.verify(request(raw, {}, nowSeconds - 301), context))).status).toBe(401);
   });
 
   test('without a configured secret nothing verifies', async () => {
     const unsigned = { ...context, secrets: {} };
-    expect((await problemOf(() => email.verify(request(raw), unsigned))).status).toBe(401);
+    expect((await problemOfAsync(() => email.verify(request(raw), unsigned))).status).toBe(401);
   });
 
   test('declares its content type and secret', () => {
@@ -234,7 +226,7 @@ describe('email through SES', () => {
   });
 
   test('a message SES would drop still throws a 400 problem for the SES function to log', async () => {
-    const problem = await problemOf(() => parseSesEmail(mime(['Subject: no sender']), record, SOURCE, context));
+    const problem = await problemOfAsync(() => parseSesEmail(mime(['Subject: no sender']), record, SOURCE, context));
     expect(problem).toMatchObject({ status: 400, errors: [{ field: 'from', message: 'missing' }] });
   });
 });
@@ -293,7 +285,7 @@ describe('malformed email', () => {
     ['an empty body', Buffer.alloc(0), 'from', 'missing'],
     ['random bytes', Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x0a, 0x0d]), 'from', undefined],
   ])('%s is 400 naming the field', async (_name, raw, field, message) => {
-    const problem = await problemOf(() => email.parse(request(raw), context));
+    const problem = await problemOfAsync(() => email.parse(request(raw), context));
     expect(problem.status).toBe(400);
     expect(problem.errors?.[0]?.field).toBe(field);
     if (message) expect(problem.errors?.[0]?.message).toBe(message);
@@ -301,7 +293,7 @@ describe('malformed email', () => {
 
   test('headers beyond what the parser accepts are 400 on the body', async () => {
     const raw = Buffer.from(`From: ana@example.com\r\nX-Big: ${'a'.repeat(2_200_000)}\r\n\r\nHi\r\n`);
-    const problem = await problemOf(() => parseEmail(raw, context));
+    const problem = await problemOfAsync(() => parseEmail(raw, context));
     expect(problem).toMatchObject({ status: 400, errors: [{ field: 'body' }] });
   });
 
@@ -559,19 +551,8 @@ describe('acknowledge and reply address', () => {
 });
 
 describe('email send', () => {
-  class RecordingTransport implements Transport {
-    readonly emails: SesEmail[] = [];
-    constructor(private readonly outcome: () => Promise<string>) {}
-    async http(): Promise<never> {
-      throw new Error('email sends no HTTP requests');
-    }
-    async sendEmail(email: SesEmail): Promise<string> {
-      this.emails.push(email);
-      return this.outcome();
-    }
-  }
-  const ok = () => new RecordingTransport(async () => '0100019a5f3c2b1d-5e1b7c9e-example-000000');
-  const failing = (error: unknown) => new RecordingTransport(async () => Promise.reject(error));
+  const ok = () => RecordingTransport.sendingEmail(async () => '0100019a5f3c2b1d-5e1b7c9e-example-000000');
+  const failing = (error: unknown) => RecordingTransport.sendingEmail(async () => Promise.reject(error));
   const settings = { enabled: true, from: 'support@shop.example.com', recipients: [] };
   const reply: OutboundReply = {
     replyId: 'rpl_1',

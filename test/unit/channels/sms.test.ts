@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inboundMessage } from '../../../events/inbound-message';
-import type { ParsedWebhook, ProviderRequest, ProviderResponse, SendContext, Transport, WebhookRequest } from '../../../shared/channels/channel';
+import type { ParsedWebhook, ProviderResponse, SendContext, Transport, WebhookRequest } from '../../../shared/channels/channel';
 import { sms, twilioSignature } from '../../../shared/channels/sms';
 import { HttpProblem } from '../../../shared/http/problem';
+import { problemOf } from '../../support/problems';
+import { RecordingTransport } from '../../support/transport';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'sms', name), 'utf8');
 
@@ -31,16 +33,6 @@ function request(body: string, headers: Record<string, string | undefined> = {},
     rawBody: Buffer.from(body),
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(AUTH_TOKEN, url, paramsOf(body)), ...headers },
   };
-}
-
-function problemOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpProblem) return error.problem;
-    throw error;
-  }
-  throw new Error('expected a problem');
 }
 
 const parse = (body: string) => sms.parse(request(body), context) as ParsedWebhook;
@@ -255,20 +247,9 @@ describe('sms (Twilio) reply address', () => {
   });
 });
 
-class RecordingTransport implements Transport {
-  readonly requests: ProviderRequest[] = [];
-  constructor(private readonly answer: ProviderResponse | Error = { status: 201, body: fixture('send-created.json') }) {}
-  async http(request: ProviderRequest): Promise<ProviderResponse> {
-    this.requests.push(request);
-    if (this.answer instanceof Error) throw this.answer;
-    return this.answer;
-  }
-  async sendEmail(): Promise<string> {
-    throw new Error('not used');
-  }
-}
-
 describe('sms (Twilio) send', () => {
+  /** Twilio's documented 201 for a created message. */
+  const created = (): ProviderResponse => ({ status: 201, body: fixture('send-created.json') });
   const reply = { replyId: 'rpl_1', ticketId: 'tkt_0123456789abcdef', to: '+14155550123', text: 'Sorry about that! A replacement is on its way.', subject: 'Damaged order' };
   const sendContext = (transport: Transport, from: string | null = '+14155550100'): SendContext => ({
     secrets: { authToken: AUTH_TOKEN, accountSid: ACCOUNT_SID },
@@ -277,7 +258,7 @@ describe('sms (Twilio) send', () => {
   });
 
   test('posts the documented Messages request and returns the message sid', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(created());
     await expect(sms.send!(reply, sendContext(transport))).resolves.toEqual({ ok: true, providerMessageId: 'SM9f8e7d6c5b4a39280123456789abcdef' });
     expect(transport.requests).toHaveLength(1);
     const [sent] = transport.requests;
@@ -294,38 +275,38 @@ describe('sms (Twilio) send', () => {
   });
 
   test('answers a WhatsApp customer from the WhatsApp form of a plain number', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(created());
     await sms.send!({ ...reply, to: 'whatsapp:+14155550123' }, sendContext(transport));
     expect(Object.fromEntries(new URLSearchParams(transport.requests[0]!.body))).toEqual({ To: 'whatsapp:+14155550123', From: 'whatsapp:+14155550100', Body: reply.text });
   });
 
   test('keeps a WhatsApp sender as configured for a WhatsApp customer', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(created());
     await sms.send!({ ...reply, to: 'whatsapp:+14155550123' }, sendContext(transport, 'whatsapp:+14155550100'));
     expect(new URLSearchParams(transport.requests[0]!.body).get('From')).toBe('whatsapp:+14155550100');
   });
 
   test('answers an SMS customer by SMS even when the configured sender is the WhatsApp form', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(created());
     await sms.send!(reply, sendContext(transport, 'whatsapp:+14155550100'));
     expect(new URLSearchParams(transport.requests[0]!.body).get('From')).toBe('+14155550100');
   });
 
   test('sends through a Messaging Service when the sender is its SID', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(created());
     await sms.send!(reply, sendContext(transport, 'MG00000000000000000000000000000000'));
     expect(Object.fromEntries(new URLSearchParams(transport.requests[0]!.body))).toEqual({ To: '+14155550123', MessagingServiceSid: 'MG00000000000000000000000000000000', Body: reply.text });
   });
 
   test('without a configured sender it fails for good, naming the setting, and sends nothing', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(created());
     const result = await sms.send!(reply, sendContext(transport, null));
     expect(result).toMatchObject({ ok: false, retryable: false, reason: expect.stringContaining('channels.sms.from is not configured') });
     expect(transport.requests).toHaveLength(0);
   });
 
   test('a reply over Twilio\'s 1,600 characters fails for good with the reason; 1,600 is sent', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(created());
     const result = await sms.send!({ ...reply, text: 'x'.repeat(1601) }, sendContext(transport));
     expect(result).toMatchObject({ ok: false, retryable: false, reason: expect.stringContaining('1600') });
     expect(transport.requests).toHaveLength(0);
@@ -333,7 +314,7 @@ describe('sms (Twilio) send', () => {
   });
 
   test('an address that is not a phone number fails for good', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(created());
     await expect(sms.send!({ ...reply, to: 'ACMEBANK' }, sendContext(transport))).resolves.toMatchObject({ ok: false, retryable: false });
     expect(transport.requests).toHaveLength(0);
   });

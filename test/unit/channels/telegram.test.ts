@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inboundMessage } from '../../../events/inbound-message';
-import type { ParsedWebhook, ProviderRequest, ProviderResponse, SendContext, Transport, WebhookRequest } from '../../../shared/channels/channel';
+import type { ParsedWebhook, ProviderResponse, SendContext, Transport, WebhookRequest } from '../../../shared/channels/channel';
 import { telegram } from '../../../shared/channels/telegram';
 import { HttpProblem } from '../../../shared/http/problem';
+import { problemOf } from '../../support/problems';
+import { RecordingTransport } from '../../support/transport';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'telegram', name), 'utf8');
 const fixtureJson = (name: string) => JSON.parse(fixture(name)) as Record<string, any>;
@@ -28,16 +30,6 @@ function request(body: unknown, headers: Record<string, string | undefined> = {}
     rawBody: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
     headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET_TOKEN, ...headers },
   };
-}
-
-function problemOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpProblem) return error.problem;
-    throw error;
-  }
-  throw new Error('expected a problem');
 }
 
 const parse = (body: unknown) => telegram.parse(request(body), context) as ParsedWebhook;
@@ -300,25 +292,14 @@ describe('telegram reply address', () => {
   });
 });
 
-class RecordingTransport implements Transport {
-  readonly requests: ProviderRequest[] = [];
-  constructor(private readonly answer: ProviderResponse | Error = { status: 200, body: fixture('send-ok.json') }) {}
-  async http(request: ProviderRequest): Promise<ProviderResponse> {
-    this.requests.push(request);
-    if (this.answer instanceof Error) throw this.answer;
-    return this.answer;
-  }
-  async sendEmail(): Promise<string> {
-    throw new Error('not used');
-  }
-}
-
 describe('telegram send', () => {
+  /** The Bot API's documented answer to sendMessage. */
+  const sent = (): ProviderResponse => ({ status: 200, body: fixture('send-ok.json') });
   const reply = { replyId: 'rpl_1', ticketId: 'tkt_0123456789abcdef', to: '1111111', text: 'Sorry about that! A replacement is on its way.', subject: 'Damaged order' };
   const sendContext = (transport: Transport): SendContext => ({ secrets: { secretToken: SECRET_TOKEN, botToken: BOT_TOKEN }, settings: { enabled: true }, transport });
 
   test('posts sendMessage as documented and returns <chat>:<message_id>', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(sent());
     await expect(telegram.send!(reply, sendContext(transport))).resolves.toEqual({ ok: true, providerMessageId: '1111111:1366' });
     expect(transport.requests).toEqual([
       {
@@ -331,13 +312,13 @@ describe('telegram send', () => {
   });
 
   test('replies to the customer\'s message when it is in the same chat', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(sent());
     await telegram.send!({ ...reply, inReplyTo: '1111111:1365' }, sendContext(transport));
     expect(JSON.parse(transport.requests[0]!.body!)).toEqual({ chat_id: 1111111, text: reply.text, reply_parameters: { message_id: 1365, allow_sending_without_reply: true } });
   });
 
   test('replies to the original of an edited message', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(sent());
     await telegram.send!({ ...reply, inReplyTo: '1111111:1365:edited:1441646600' }, sendContext(transport));
     expect(JSON.parse(transport.requests[0]!.body!).reply_parameters).toEqual({ message_id: 1365, allow_sending_without_reply: true });
   });
@@ -346,7 +327,7 @@ describe('telegram send', () => {
     ['another chat', '2222222:1365'],
     ['another channel\'s id', 'SM9f8e7d6c5b4a39280123456789abcdef'],
   ])('does not reply to a message in %s', async (_name, inReplyTo) => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(sent());
     await telegram.send!({ ...reply, inReplyTo }, sendContext(transport));
     expect(JSON.parse(transport.requests[0]!.body!)).not.toHaveProperty('reply_parameters');
   });
@@ -358,14 +339,14 @@ describe('telegram send', () => {
   });
 
   test('a reply over 4,096 characters fails for good with the reason; 4,096 is sent', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(sent());
     await expect(telegram.send!({ ...reply, text: 'x'.repeat(4097) }, sendContext(transport))).resolves.toMatchObject({ ok: false, retryable: false, reason: expect.stringContaining('4096') });
     expect(transport.requests).toHaveLength(0);
     await expect(telegram.send!({ ...reply, text: 'x'.repeat(4096) }, sendContext(transport))).resolves.toMatchObject({ ok: true });
   });
 
   test('an address that is not a chat id fails for good without a request', async () => {
-    const transport = new RecordingTransport();
+    const transport = new RecordingTransport(sent());
     await expect(telegram.send!({ ...reply, to: '+14155550123' }, sendContext(transport))).resolves.toMatchObject({ ok: false, retryable: false });
     expect(transport.requests).toHaveLength(0);
   });

@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inboundMessage } from '../../../events/inbound-message';
-import type { ParsedWebhook, ProviderRequest, ProviderResponse, Transport, WebhookRequest } from '../../../shared/channels/channel';
+import type { ParsedWebhook, ProviderResponse, Transport, WebhookRequest } from '../../../shared/channels/channel';
 import { resetWeChatTokens, signWeChatQuery, wechat } from '../../../shared/channels/wechat';
 import { HttpProblem } from '../../../shared/http/problem';
+import { problemOf } from '../../support/problems';
+import { RecordingTransport } from '../../support/transport';
 
 const FIXTURES = join(__dirname, 'fixtures', 'wechat');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -25,16 +27,6 @@ function post(raw: string, query: Record<string, string> = signed()): WebhookReq
 
 function get(query: Record<string, string>): WebhookRequest {
   return { method: 'GET', url: `${URL}?${new URLSearchParams(query)}`, query, rawBody: Buffer.alloc(0), headers: {} };
-}
-
-function problemOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpProblem) return error.problem;
-    throw error;
-  }
-  throw new Error('expected a problem');
 }
 
 const parse = (xml: string) => wechat.parse(post(xml), context) as ParsedWebhook;
@@ -264,22 +256,6 @@ describe('wechat send', () => {
   const answer = (name: string, status = 200): ProviderResponse => ({ status, body: fixture(name) });
   const token = () => answer('token-success.json');
 
-  function fakeTransport(...answers: (ProviderResponse | Error)[]) {
-    const requests: ProviderRequest[] = [];
-    const transport: Transport = {
-      async http(request) {
-        requests.push(request);
-        const next = answers.shift();
-        if (!next) throw new Error('no answer queued');
-        if (next instanceof Error) throw next;
-        return next;
-      },
-      async sendEmail() {
-        throw new Error('not used');
-      },
-    };
-    return { transport, requests };
-  }
   const send = (transport: Transport, overrides: Partial<typeof reply> = {}) => wechat.send!({ ...reply, ...overrides }, { secrets: SECRETS, settings: { enabled: true }, transport });
 
   let clock = NOW.getTime();
@@ -291,48 +267,48 @@ describe('wechat send', () => {
   afterEach(() => jest.restoreAllMocks());
 
   test('fetches an access token, then posts the documented customer-service text message', async () => {
-    const { transport, requests } = fakeTransport(token(), answer('send-ok.json'));
+    const transport = new RecordingTransport(token(), answer('send-ok.json'));
     expect(await send(transport)).toEqual({ ok: true, providerMessageId: 'wechat:rpl_9' });
-    expect(requests).toEqual([
+    expect(transport.requests).toEqual([
       { method: 'GET', url: TOKEN_URL, headers: {} },
       { method: 'POST', url: SEND_URL, headers: { 'Content-Type': 'application/json' }, body: expect.any(String) },
     ]);
-    expect(JSON.parse(requests[1]!.body!)).toEqual({ touser: OPENID, msgtype: 'text', text: { content: '您好，我们今天会寄出替换件。' } });
+    expect(JSON.parse(transport.requests[1]!.body!)).toEqual({ touser: OPENID, msgtype: 'text', text: { content: '您好，我们今天会寄出替换件。' } });
   });
 
   test('reuses the cached token until shortly before it expires', async () => {
-    const { transport, requests } = fakeTransport(token(), answer('send-ok.json'), answer('send-ok.json'), token(), answer('send-ok.json'));
+    const transport = new RecordingTransport(token(), answer('send-ok.json'), answer('send-ok.json'), token(), answer('send-ok.json'));
     await send(transport);
     clock += (7200 - 301) * 1000;
     await send(transport);
-    expect(requests.filter((r) => r.method === 'GET')).toHaveLength(1);
+    expect(transport.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
     clock += 2 * 1000;
     await send(transport);
-    expect(requests.map((r) => r.method)).toEqual(['GET', 'POST', 'POST', 'GET', 'POST']);
+    expect(transport.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'POST', 'GET', 'POST']);
   });
 
   test('concurrent sends share one token request', async () => {
-    const { transport, requests } = fakeTransport(token(), answer('send-ok.json'), answer('send-ok.json'));
+    const transport = new RecordingTransport(token(), answer('send-ok.json'), answer('send-ok.json'));
     const results = await Promise.all([send(transport), send(transport, { replyId: 'rpl_10' })]);
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(requests.filter((r) => r.method === 'GET')).toHaveLength(1);
+    expect(transport.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
   });
 
   test('a rejected token (40001) is dropped and the send retried with a new one', async () => {
-    const { transport, requests } = fakeTransport(token(), answer('send-error-40001.json'), { status: 200, body: JSON.stringify({ access_token: 'SECOND_TOKEN', expires_in: 7200 }) }, answer('send-ok.json'));
+    const transport = new RecordingTransport(token(), answer('send-error-40001.json'), { status: 200, body: JSON.stringify({ access_token: 'SECOND_TOKEN', expires_in: 7200 }) }, answer('send-ok.json'));
     expect(await send(transport)).toMatchObject({ ok: false, retryable: true, reason: expect.stringContaining('WeChat 40001') });
     expect((await send(transport)).ok).toBe(true);
-    expect(requests[3]!.url).toContain('access_token=SECOND_TOKEN');
+    expect(transport.requests[3]!.url).toContain('access_token=SECOND_TOKEN');
   });
 
   test.each([
     ['42001 (expired token)', { errcode: 42001, errmsg: 'access_token expired' }],
     ['40014 (invalid token)', { errcode: 40014, errmsg: 'invalid access_token' }],
   ])('%s is retryable with a new token', async (_name, body) => {
-    const { transport, requests } = fakeTransport(token(), { status: 200, body: JSON.stringify(body) }, token(), answer('send-ok.json'));
+    const transport = new RecordingTransport(token(), { status: 200, body: JSON.stringify(body) }, token(), answer('send-ok.json'));
     expect(await send(transport)).toMatchObject({ ok: false, retryable: true });
     await send(transport);
-    expect(requests.map((r) => r.method)).toEqual(['GET', 'POST', 'GET', 'POST']);
+    expect(transport.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'GET', 'POST']);
   });
 
   test.each([
@@ -344,7 +320,7 @@ describe('wechat send', () => {
     ['an HTTP 502', { status: 502, body: 'Bad Gateway' }, true, /^WeChat HTTP 502$/],
     ['an unreadable 200', { status: 200, body: '<html>' }, true, /could not be read/],
   ])('%s maps to the right result', async (_name, response, retryable, reason) => {
-    const { transport } = fakeTransport(token(), response);
+    const transport = new RecordingTransport(token(), response);
     expect(await send(transport)).toEqual({ ok: false, retryable, reason: expect.stringMatching(reason) });
   });
 
@@ -355,23 +331,23 @@ describe('wechat send', () => {
     ['an HTTP 503', { status: 503, body: '' }, true, /HTTP 503/],
     ['a network error', new Error('getaddrinfo ENOTFOUND api.weixin.qq.com'), true, /could not be reached/],
   ])('a token request failing with %s fails the send without posting', async (_name, response, retryable, reason) => {
-    const { transport, requests } = fakeTransport(response);
+    const transport = new RecordingTransport(response);
     expect(await send(transport)).toEqual({ ok: false, retryable, reason: expect.stringMatching(reason) });
-    expect(requests).toHaveLength(1);
+    expect(transport.requests).toHaveLength(1);
   });
 
   test('a transport failure while posting is retryable', async () => {
-    const { transport } = fakeTransport(token(), new TypeError('fetch failed'));
+    const transport = new RecordingTransport(token(), new TypeError('fetch failed'));
     expect(await send(transport)).toEqual({ ok: false, retryable: true, reason: 'WeChat could not be reached: fetch failed' });
   });
 
   test('no reason ever contains the AppSecret or the access token', async () => {
     const leaky = new Error(`request to ${TOKEN_URL} failed`);
     const echo = { status: 200, body: JSON.stringify({ errcode: 99999, errmsg: `bad FAKE_ACCESS_TOKEN_0123456789 ${SECRETS.appSecret} ${'x'.repeat(400)}` }) };
-    const first = fakeTransport(leaky);
-    const second = fakeTransport(token(), echo);
-    const third = fakeTransport(new Error(`POST ${SEND_URL} timed out`));
-    const results = [await send(first.transport), await send(second.transport), await send(third.transport)];
+    const first = new RecordingTransport(leaky);
+    const second = new RecordingTransport(token(), echo);
+    const third = new RecordingTransport(new Error(`POST ${SEND_URL} timed out`));
+    const results = [await send(first), await send(second), await send(third)];
     for (const result of results) {
       expect(result.ok).toBe(false);
       if (!result.ok) {
@@ -387,20 +363,20 @@ describe('wechat send', () => {
     ['no text', { text: ' ' }, /no text/],
     ['an address that is not an openid', { to: 'someone@example.com' }, /not a WeChat openid/],
   ])('%s fails permanently without calling WeChat', async (_name, overrides, reason) => {
-    const { transport, requests } = fakeTransport();
+    const transport = new RecordingTransport();
     expect(await send(transport, overrides)).toMatchObject({ ok: false, retryable: false, reason: expect.stringMatching(reason) });
-    expect(requests).toEqual([]);
+    expect(transport.requests).toEqual([]);
   });
 
   test('2048 bytes of Chinese text are within the limit', async () => {
-    const { transport } = fakeTransport(token(), answer('send-ok.json'));
+    const transport = new RecordingTransport(token(), answer('send-ok.json'));
     expect((await send(transport, { text: `${'好'.repeat(682)}ab` })).ok).toBe(true);
   });
 
   test('without an AppID or AppSecret it fails permanently', async () => {
-    const { transport, requests } = fakeTransport();
+    const transport = new RecordingTransport();
     const result = await wechat.send!(reply, { secrets: { ...SECRETS, appSecret: '' }, settings: {}, transport });
     expect(result).toMatchObject({ ok: false, retryable: false });
-    expect(requests).toEqual([]);
+    expect(transport.requests).toEqual([]);
   });
 });

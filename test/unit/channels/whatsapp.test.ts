@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inboundMessage } from '../../../events/inbound-message';
-import type { ParsedWebhook, ProviderRequest, ProviderResponse, Transport, WebhookRequest } from '../../../shared/channels/channel';
+import type { ParsedWebhook, Transport, WebhookRequest } from '../../../shared/channels/channel';
 import { signWhatsAppBody, whatsapp } from '../../../shared/channels/whatsapp';
 import { HttpProblem } from '../../../shared/http/problem';
+import { problemOf } from '../../support/problems';
+import { RecordingTransport } from '../../support/transport';
 
 const FIXTURES = join(__dirname, 'fixtures', 'whatsapp');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -21,16 +23,6 @@ function post(raw: string, headers: Record<string, string> = signWhatsAppBody(SE
 
 function get(query: Record<string, string>): WebhookRequest {
   return { method: 'GET', url: `${URL}?${new URLSearchParams(query)}`, query, rawBody: Buffer.alloc(0), headers: {} };
-}
-
-function problemOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpProblem) return error.problem;
-    throw error;
-  }
-  throw new Error('expected a problem');
 }
 
 const parse = (body: unknown) => whatsapp.parse(post(typeof body === 'string' ? body : JSON.stringify(body)), context) as ParsedWebhook;
@@ -276,31 +268,15 @@ describe('whatsapp reply address', () => {
 });
 
 describe('whatsapp send', () => {
-  function fakeTransport(...answers: (ProviderResponse | Error)[]) {
-    const requests: ProviderRequest[] = [];
-    const transport: Transport = {
-      async http(request) {
-        requests.push(request);
-        const next = answers.shift();
-        if (!next) throw new Error('no answer queued');
-        if (next instanceof Error) throw next;
-        return next;
-      },
-      async sendEmail() {
-        throw new Error('not used');
-      },
-    };
-    return { transport, requests };
-  }
   const answer = (status: number, name: string) => ({ status, body: fixture(name) });
   const reply = { replyId: 'rpl_1', ticketId: 'tkt_0123456789abcdef', to: '106540352242922:14155550123', text: 'We are sending a replacement today.', subject: 'Damaged order' };
   const send = (transport: Transport, overrides: Partial<typeof reply & { inReplyTo: string }> = {}, settings: Record<string, unknown> = SETTINGS) =>
     whatsapp.send!({ ...reply, ...overrides }, { secrets: SECRETS, settings, transport });
 
   test('posts Meta\'s documented text message and returns its message id', async () => {
-    const { transport, requests } = fakeTransport(answer(200, 'send-success.json'));
+    const transport = new RecordingTransport(answer(200, 'send-success.json'));
     expect(await send(transport)).toEqual({ ok: true, providerMessageId: 'wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA' });
-    expect(requests).toEqual([
+    expect(transport.requests).toEqual([
       {
         method: 'POST',
         url: 'https://graph.facebook.com/v21.0/106540352242922/messages',
@@ -308,7 +284,7 @@ describe('whatsapp send', () => {
         body: expect.any(String),
       },
     ]);
-    expect(JSON.parse(requests[0]!.body!)).toEqual({
+    expect(JSON.parse(transport.requests[0]!.body!)).toEqual({
       messaging_product: 'whatsapp',
       recipient_type: 'individual',
       to: '14155550123',
@@ -318,21 +294,21 @@ describe('whatsapp send', () => {
   });
 
   test('quotes the customer\'s message when the reply answers one', async () => {
-    const { transport, requests } = fakeTransport(answer(200, 'send-success.json'));
+    const transport = new RecordingTransport(answer(200, 'send-success.json'));
     await send(transport, { inReplyTo: 'wamid.ABC' });
-    expect(JSON.parse(requests[0]!.body!).context).toEqual({ message_id: 'wamid.ABC' });
+    expect(JSON.parse(transport.requests[0]!.body!).context).toEqual({ message_id: 'wamid.ABC' });
   });
 
   test('sends from the configured phone number id and Graph API version', async () => {
-    const { transport, requests } = fakeTransport(answer(200, 'send-success.json'), answer(200, 'send-success.json'));
+    const transport = new RecordingTransport(answer(200, 'send-success.json'), answer(200, 'send-success.json'));
     await send(transport, {}, { ...SETTINGS, phoneNumberId: '999000111', graphApiVersion: 'v23.0' });
-    expect(requests[0]!.url).toBe('https://graph.facebook.com/v23.0/999000111/messages');
+    expect(transport.requests[0]!.url).toBe('https://graph.facebook.com/v23.0/999000111/messages');
     await send(transport, { to: '+14155550123' }, { ...SETTINGS, phoneNumberId: '999000111' });
-    expect(JSON.parse(requests[1]!.body!).to).toBe('14155550123');
+    expect(JSON.parse(transport.requests[1]!.body!).to).toBe('14155550123');
   });
 
   test('more than 24 hours after the customer wrote is a permanent failure saying a template is needed', async () => {
-    const { transport } = fakeTransport(answer(400, 'send-error-131047.json'));
+    const transport = new RecordingTransport(answer(400, 'send-error-131047.json'));
     const result = await send(transport);
     expect(result).toMatchObject({ ok: false, retryable: false, reason: expect.stringMatching(/^WhatsApp 131047: more than 24 hours .*template/) });
   });
@@ -345,23 +321,23 @@ describe('whatsapp send', () => {
     ['an HTTP 503 gateway page', { status: 503, body: '<html>unavailable</html>' }, true, 'WhatsApp HTTP 503'],
     ['an invalid parameter (100)', { status: 400, body: JSON.stringify({ error: { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100 } }) }, false, 'WhatsApp 100: (#100) Invalid parameter'],
   ])('%s maps to the provider\'s own reason and retryability', async (_name, response, retryable, reason) => {
-    const { transport } = fakeTransport(response);
+    const transport = new RecordingTransport(response);
     expect(await send(transport)).toEqual({ ok: false, retryable, reason });
   });
 
   test('a transport failure is retryable', async () => {
-    const { transport } = fakeTransport(new TypeError('fetch failed'));
+    const transport = new RecordingTransport(new TypeError('fetch failed'));
     expect(await send(transport)).toEqual({ ok: false, retryable: true, reason: 'WhatsApp could not be reached: fetch failed' });
   });
 
   test('a 2xx without a message id is still a send (a retry would send it twice)', async () => {
-    const { transport } = fakeTransport({ status: 200, body: '' });
+    const transport = new RecordingTransport({ status: 200, body: '' });
     expect(await send(transport)).toEqual({ ok: true, providerMessageId: 'whatsapp:rpl_1' });
   });
 
   test('no reason ever contains the access token, and reasons stay short', async () => {
     const echo = { status: 400, body: JSON.stringify({ error: { message: `Bad token ${SECRETS.accessToken} ${'x'.repeat(500)}`, code: 100 } }) };
-    const { transport } = fakeTransport(echo, new Error(`connect failed for ${SECRETS.accessToken}`));
+    const transport = new RecordingTransport(echo, new Error(`connect failed for ${SECRETS.accessToken}`));
     for (const result of [await send(transport), await send(transport)]) {
       expect(result.ok).toBe(false);
       if (!result.ok) {
@@ -377,19 +353,19 @@ describe('whatsapp send', () => {
     ['an address that is not <phone number id>:<wa_id>', { to: 'someone@example.com' }, /not a WhatsApp address/],
     ['a bare number without a configured phone number id', { to: '+14155550123' }, /not a WhatsApp address/],
   ])('%s fails permanently without calling Meta', async (_name, overrides, reason) => {
-    const { transport, requests } = fakeTransport();
+    const transport = new RecordingTransport();
     expect(await send(transport, overrides)).toMatchObject({ ok: false, retryable: false, reason: expect.stringMatching(reason) });
-    expect(requests).toEqual([]);
+    expect(transport.requests).toEqual([]);
   });
 
   test('4096 characters of emoji are within the limit', async () => {
-    const { transport, requests } = fakeTransport(answer(200, 'send-success.json'));
+    const transport = new RecordingTransport(answer(200, 'send-success.json'));
     expect((await send(transport, { text: '👍'.repeat(4096) })).ok).toBe(true);
-    expect(requests).toHaveLength(1);
+    expect(transport.requests).toHaveLength(1);
   });
 
   test('without an access token it fails permanently', async () => {
-    const { transport } = fakeTransport();
+    const transport = new RecordingTransport();
     expect(await whatsapp.send!(reply, { secrets: { ...SECRETS, accessToken: '' }, settings: SETTINGS, transport })).toMatchObject({ ok: false, retryable: false });
   });
 });
