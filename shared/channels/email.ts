@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SESEventRecord } from 'aws-lambda';
-import PostalMime from 'postal-mime';
+import type PostalMime from 'postal-mime';
 import * as z from 'zod';
 import type { AttachmentRef, CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { HttpProblem, problems } from '../http/problem';
@@ -64,9 +64,16 @@ export async function parseSesEmail(raw: Buffer, record: SESEventRecord, source:
   return parseEmail(raw, context, source);
 }
 
+/**
+ * The MIME parser, loaded on the first email: the webhook function serves every channel, and the
+ * others should not pay for it at cold start.
+ */
+const mimeParser = () => import('postal-mime').then((m) => m.default);
+
 async function readMime(raw: Buffer): Promise<Mail> {
+  const parser = await mimeParser();
   try {
-    return await PostalMime.parse(raw);
+    return await parser.parse(raw);
   } catch {
     throw problems.badRequest('The body is not a readable email.', [{ field: 'body', message: 'not a readable RFC 822 message' }]);
   }

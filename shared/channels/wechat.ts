@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { XMLParser } from 'fast-xml-parser';
 import * as z from 'zod';
 import type { AttachmentRef, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, HttpProblem, problems } from '../http/problem';
@@ -77,7 +77,15 @@ function verifyQuery(request: WebhookRequest, context: ChannelContext): void {
   }
 }
 
-const xmlParser = new XMLParser({
+/**
+ * The XML parser, loaded on the first WeChat message: the webhook function serves every channel,
+ * and the others should not pay for it at cold start.
+ */
+let xmlLibrary: Promise<{ parser: XMLParser; validate: typeof import('fast-xml-parser').XMLValidator.validate }> | undefined;
+const xmlLib = () =>
+  (xmlLibrary ??= import('fast-xml-parser').then(({ XMLParser, XMLValidator }) => ({ parser: new XMLParser(xmlOptions), validate: (x: string) => XMLValidator.validate(x) })));
+
+const xmlOptions = {
   ignoreAttributes: true,
   // Every value stays a string: a 64-bit MsgId would lose digits as a number.
   parseTagValue: false,
@@ -87,7 +95,7 @@ const xmlParser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   maxNestedTags: 8,
-});
+};
 
 const text = z.string();
 const id = z.string().min(1).max(512);
@@ -155,9 +163,10 @@ export const wechat: Channel = {
     return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: echostr };
   },
 
-  parse(request, context) {
+  async parse(request, context) {
+    const library = await xmlLib();
     try {
-      return parseXml(request.rawBody.toString('utf8'), context);
+      return parseXml(library, request.rawBody.toString('utf8'), context);
     } catch (error) {
       if (error instanceof HttpProblem) throw error;
       throw problems.badRequest('The WeChat message could not be read.');
@@ -211,12 +220,12 @@ export const wechat: Channel = {
   },
 };
 
-function parseXml(xml: string, context: ParseContext) {
+function parseXml(library: Awaited<ReturnType<typeof xmlLib>>, xml: string, context: ParseContext) {
   // No DTDs at all: entity definitions are the XML bombs and external-entity tricks.
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw problems.badRequest('The XML must not declare a DOCTYPE or entities.');
-  const valid = XMLValidator.validate(xml);
+  const valid = library.validate(xml);
   if (valid !== true) throw problems.badRequest(`The body is not well-formed XML: ${clamp(valid.err.msg, 200)}`, [{ field: 'xml', message: `line ${valid.err.line}: ${clamp(valid.err.msg, 200)}` }]);
-  const root = (xmlParser.parse(xml) as Record<string, unknown>).xml;
+  const root = (library.parser.parse(xml) as Record<string, unknown>).xml;
   if (typeof root !== 'object' || root === null || Array.isArray(root)) throw problems.badRequest('The body must be a WeChat <xml> message.', [{ field: 'xml', message: 'must be the root element, with child elements' }]);
   if ('Encrypt' in root && !('MsgType' in root)) throw problems.badRequest('The message is encrypted; set the Official Account\'s message encryption to plaintext mode.', [{ field: 'Encrypt', message: 'safe mode is not supported' }]);
   const result = wechatXml.safeParse(root);

@@ -4,7 +4,7 @@ import { inboundMessage } from '../../../events/inbound-message';
 import type { ParsedWebhook, ProviderResponse, Transport, WebhookRequest } from '../../../shared/channels/channel';
 import { resetWeChatTokens, signWeChatQuery, wechat } from '../../../shared/channels/wechat';
 import { HttpProblem } from '../../../shared/http/problem';
-import { problemOf } from '../../support/problems';
+import { problemOf, problemOfAsync } from '../../support/problems';
 import { RecordingTransport } from '../../support/transport';
 
 const FIXTURES = join(__dirname, 'fixtures', 'wechat');
@@ -29,7 +29,7 @@ function get(query: Record<string, string>): WebhookRequest {
   return { method: 'GET', url: `${URL}?${new URLSearchParams(query)}`, query, rawBody: Buffer.alloc(0), headers: {} };
 }
 
-const parse = (xml: string) => wechat.parse(post(xml), context) as ParsedWebhook;
+const parse = (xml: string) => wechat.parse(post(xml), context) as Promise<ParsedWebhook>;
 
 /** A WeChat message with the given elements after the common header. */
 const message = (elements: string, from = OPENID) =>
@@ -38,11 +38,11 @@ const message = (elements: string, from = OPENID) =>
 describe('wechat signature', () => {
   const raw = fixture('text.xml');
 
-  test('a request signed with the server token and a fresh timestamp verifies', () => {
+  test('a request signed with the server token and a fresh timestamp verifies', async () => {
     expect(() => wechat.verify(post(raw), context)).not.toThrow();
   });
 
-  test('the signature is the SHA-1 of the sorted token, timestamp and nonce', () => {
+  test('the signature is the SHA-1 of the sorted token, timestamp and nonce', async () => {
     // Computed independently: sha1('1514711492' + '1795424400' + 'test-server-token').
     expect(signWeChatQuery(SECRETS.token, 1795424400, '1514711492')).toEqual({ signature: '3941402d183f42b13d666d1f5a2e7f3ab9061782', timestamp: '1795424400', nonce: '1514711492' });
   });
@@ -56,32 +56,32 @@ describe('wechat signature', () => {
     ['a timestamp older than the allowed skew', signed({}, nowSeconds - 301)],
     ['a timestamp beyond the skew in the future', signed({}, nowSeconds + 301)],
     ['a malformed timestamp', { ...signed(), timestamp: 'yesterday' }],
-  ])('%s is 401', (_name, query) => {
+  ])('%s is 401', async (_name, query) => {
     expect(problemOf(() => wechat.verify(post(raw, query as Record<string, string>), context)).status).toBe(401);
   });
 
-  test('a timestamp within the skew verifies (WeChat retries within seconds)', () => {
+  test('a timestamp within the skew verifies (WeChat retries within seconds)', async () => {
     expect(() => wechat.verify(post(raw, signed({}, nowSeconds - 299)), context)).not.toThrow();
   });
 
-  test('in plaintext mode WeChat signs the query, not the body: another body with the same query verifies', () => {
+  test('in plaintext mode WeChat signs the query, not the body: another body with the same query verifies', async () => {
     expect(() => wechat.verify(post(fixture('image.xml')), context)).not.toThrow();
   });
 
-  test('a channel without a server token refuses with 401 rather than failing', () => {
+  test('a channel without a server token refuses with 401 rather than failing', async () => {
     expect(problemOf(() => wechat.verify(post(raw), { ...context, secrets: { ...SECRETS, token: '' } })).status).toBe(401);
   });
 });
 
 describe('wechat handshake', () => {
-  test('echoes echostr as text/plain when the signature matches', () => {
+  test('echoes echostr as text/plain when the signature matches', async () => {
     expect(wechat.handshake!(get(signed({ echostr: '5838479218127813673' })), context)).toEqual({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: '5838479218127813673' });
   });
 
   test.each([
     ['a wrong signature', { ...signed({ echostr: '123' }), signature: 'f'.repeat(40) }],
     ['a stale timestamp', signed({ echostr: '123' }, nowSeconds - 3600)],
-  ])('%s is 401', (_name, query) => {
+  ])('%s is 401', async (_name, query) => {
     expect(problemOf(() => wechat.handshake!(get(query), context)).status).toBe(401);
   });
 
@@ -89,15 +89,15 @@ describe('wechat handshake', () => {
     ['markup', '<img src=x onerror=alert(1)>'],
     ['too long', '9'.repeat(129)],
     ['missing', undefined],
-  ])('an echostr that is %s is 400 naming echostr, never echoed', (_name, echostr) => {
+  ])('an echostr that is %s is 400 naming echostr, never echoed', async (_name, echostr) => {
     const query = echostr === undefined ? signed() : signed({ echostr });
     expect(problemOf(() => wechat.handshake!(get(query), context))).toMatchObject({ status: 400, errors: [{ field: 'echostr' }] });
   });
 });
 
 describe('wechat payloads', () => {
-  test('a text message becomes the canonical message, its 64-bit MsgId intact', () => {
-    expect(parse(fixture('text.xml'))).toEqual({
+  test('a text message becomes the canonical message, its 64-bit MsgId intact', async () => {
+    expect((await parse(fixture('text.xml')))).toEqual({
       messages: [
         {
           schemaVersion: 1,
@@ -124,18 +124,18 @@ describe('wechat payloads', () => {
     ['shortvideo.xml', '', [{ mediaId: 'media_id_short_0001' }]],
     ['location.xml', 'Location: 位置信息 (23.134521, 113.358803)', []],
     ['link.xml', '公众平台官网链接\n公众平台官网链接\nhttps://mp.weixin.qq.com', []],
-  ])('%s becomes text and attachments', (name, text, attachments) => {
-    const { messages, ignored } = parse(fixture(name));
+  ])('%s becomes text and attachments', async (name, text, attachments) => {
+    const { messages, ignored } = (await parse(fixture(name)));
     expect(ignored).toEqual([]);
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({ channel: 'wechat', text, replyTo: OPENID, customer: { handles: [{ kind: 'channel-user', value: `wechat:${OPENID}` }] } });
     expect(messages[0]!.attachments).toEqual(attachments);
   });
 
-  test('an https PicUrl is kept as the attachment URL; WeChat\'s usual http one is not', () => {
-    const https = parse(message('<MsgType>image</MsgType><PicUrl><![CDATA[https://mmbiz.qpic.cn/x/0]]></PicUrl><MediaId>m1</MediaId><MsgId>1</MsgId>'));
+  test('an https PicUrl is kept as the attachment URL; WeChat\'s usual http one is not', async () => {
+    const https = (await parse(message('<MsgType>image</MsgType><PicUrl><![CDATA[https://mmbiz.qpic.cn/x/0]]></PicUrl><MediaId>m1</MediaId><MsgId>1</MsgId>')));
     expect(https.messages[0]!.attachments).toEqual([{ mediaId: 'm1', url: 'https://mmbiz.qpic.cn/x/0' }]);
-    expect(parse(fixture('image.xml')).messages[0]!.attachments[0]).not.toHaveProperty('url');
+    expect((await parse(fixture('image.xml'))).messages[0]!.attachments[0]).not.toHaveProperty('url');
   });
 
   test.each([
@@ -145,20 +145,20 @@ describe('wechat payloads', () => {
     ['event-location.xml', 'event:location'],
     ['event-click.xml', 'event:click'],
     ['event-view.xml', 'event:view'],
-  ])('%s is ignored as %s', (name, kind) => {
-    expect(parse(fixture(name))).toEqual({ messages: [], ignored: [kind] });
+  ])('%s is ignored as %s', async (name, kind) => {
+    expect((await parse(fixture(name)))).toEqual({ messages: [], ignored: [kind] });
   });
 
-  test('an unknown MsgType is ignored by kind, an odd name as other', () => {
-    expect(parse(message('<MsgType>miniprogrampage</MsgType><MsgId>1</MsgId>')).ignored).toEqual(['message:miniprogrampage']);
-    expect(parse(message('<MsgType>constructor</MsgType>')).ignored).toEqual(['message:constructor']);
-    expect(parse(message('<MsgType>event</MsgType><Event>a b</Event>')).ignored).toEqual(['event:other']);
+  test('an unknown MsgType is ignored by kind, an odd name as other', async () => {
+    expect((await parse(message('<MsgType>miniprogrampage</MsgType><MsgId>1</MsgId>'))).ignored).toEqual(['message:miniprogrampage']);
+    expect((await parse(message('<MsgType>constructor</MsgType>'))).ignored).toEqual(['message:constructor']);
+    expect((await parse(message('<MsgType>event</MsgType><Event>a b</Event>'))).ignored).toEqual(['event:other']);
   });
 
-  test('every message fixture yields messages the ingest queue accepts', () => {
+  test('every message fixture yields messages the ingest queue accepts', async () => {
     const names = readdirSync(FIXTURES).filter((n) => n.endsWith('.xml'));
     expect(names.length).toBeGreaterThan(10);
-    for (const name of names) for (const m of parse(fixture(name)).messages) expect(() => inboundMessage.parse(m)).not.toThrow();
+    for (const name of names) for (const m of (await parse(fixture(name))).messages) expect(() => inboundMessage.parse(m)).not.toThrow();
   });
 
   test.each([
@@ -166,24 +166,24 @@ describe('wechat payloads', () => {
     ['not a number', '<CreateTime>soon</CreateTime>'],
     ['before 2000', '<CreateTime>123456789</CreateTime>'],
     ['far in the future', '<CreateTime>253370764800</CreateTime>'],
-  ])('a CreateTime %s falls back to receivedAt', (_name, createTime) => {
+  ])('a CreateTime %s falls back to receivedAt', async (_name, createTime) => {
     const xml = `<xml><ToUserName>gh_1</ToUserName><FromUserName>${OPENID}</FromUserName>${createTime}<MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>`;
-    expect(parse(xml).messages[0]!.sentAt).toBe(NOW.toISOString());
+    expect((await parse(xml)).messages[0]!.sentAt).toBe(NOW.toISOString());
   });
 
-  test('overlong content is clamped to the queue contract', () => {
-    const [m] = parse(message(`<MsgType>text</MsgType><Content><![CDATA[${'好'.repeat(70_000)}]]></Content><MsgId>1</MsgId>`)).messages;
+  test('overlong content is clamped to the queue contract', async () => {
+    const [m] = (await parse(message(`<MsgType>text</MsgType><Content><![CDATA[${'好'.repeat(70_000)}]]></Content><MsgId>1</MsgId>`))).messages;
     expect(m!.text).toHaveLength(65_536);
     expect(() => inboundMessage.parse(m)).not.toThrow();
   });
 
-  test('CDATA text keeps markup-like characters as text', () => {
-    expect(parse(message('<MsgType>text</MsgType><Content><![CDATA[a < b & <i>c</i>]]></Content><MsgId>1</MsgId>')).messages[0]!.text).toBe('a < b & <i>c</i>');
+  test('CDATA text keeps markup-like characters as text', async () => {
+    expect((await parse(message('<MsgType>text</MsgType><Content><![CDATA[a < b & <i>c</i>]]></Content><MsgId>1</MsgId>'))).messages[0]!.text).toBe('a < b & <i>c</i>');
   });
 
-  test('a DOCTYPE is refused before any entity is expanded', () => {
+  test('a DOCTYPE is refused before any entity is expanded', async () => {
     const bomb = `<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>${message('<MsgType>text</MsgType><Content>&b;</Content><MsgId>1</MsgId>')}`;
-    expect(problemOf(() => parse(bomb)).status).toBe(400);
+    expect((await problemOfAsync(() => parse(bomb))).status).toBe(400);
   });
 
   test.each([
@@ -200,8 +200,8 @@ describe('wechat payloads', () => {
     ['Content given twice', message('<MsgType>text</MsgType><Content>a</Content><Content>b</Content><MsgId>1</MsgId>'), 'Content'],
     ['Content with child elements', message('<MsgType>text</MsgType><Content><b>a</b></Content><MsgId>1</MsgId>'), 'Content'],
     ['an encrypted (safe mode) body', '<xml><ToUserName>gh_1</ToUserName><Encrypt><![CDATA[abc]]></Encrypt></xml>', 'Encrypt'],
-  ])('%s is 400 naming the field', (_name, xml, field) => {
-    const problem = problemOf(() => parse(xml));
+  ])('%s is 400 naming the field', async (_name, xml, field) => {
+    const problem = (await problemOfAsync(() => parse(xml)));
     expect(problem.status).toBe(400);
     expect(problem.errors?.map((e) => e.field)).toContain(field);
   });
@@ -210,11 +210,11 @@ describe('wechat payloads', () => {
     ['a prototype-polluting tag', message('<MsgType>text</MsgType><__proto__>x</__proto__><Content>a</Content><MsgId>1</MsgId>')],
     ['deep nesting', `<xml>${'<a>'.repeat(50)}x${'</a>'.repeat(50)}</xml>`],
     ['an empty body', ''],
-  ])('%s is 400', (_name, xml) => {
-    expect(problemOf(() => parse(xml)).status).toBe(400);
+  ])('%s is 400', async (_name, xml) => {
+    expect((await problemOfAsync(() => parse(xml))).status).toBe(400);
   });
 
-  test('random and mutated bodies give HttpProblems or valid messages, nothing else', () => {
+  test('random and mutated bodies give HttpProblems or valid messages, nothing else', async () => {
     let seed = 7;
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
     const sources = readdirSync(FIXTURES).filter((n) => n.endsWith('.xml')).map(fixture);
@@ -227,15 +227,15 @@ describe('wechat payloads', () => {
         body = body.slice(0, at) + (random() < 0.7 ? junk[Math.floor(random() * junk.length)] : '') + body.slice(at + cut);
       }
       try {
-        for (const m of parse(body).messages) expect(inboundMessage.safeParse(m).success).toBe(true);
+        for (const m of (await parse(body)).messages) expect(inboundMessage.safeParse(m).success).toBe(true);
       } catch (error) {
         expect(error).toBeInstanceOf(HttpProblem);
       }
     }
   });
 
-  test('acknowledges with 200 text/plain "success"', () => {
-    expect(wechat.acknowledge(parse(fixture('text.xml')))).toEqual({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'success' });
+  test('acknowledges with 200 text/plain "success"', async () => {
+    expect(wechat.acknowledge((await parse(fixture('text.xml'))))).toEqual({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'success' });
   });
 });
 
@@ -244,7 +244,7 @@ describe('wechat reply address', () => {
     expect(wechat.replyAddress!([{ kind: 'channel-user', value: 'telegram:42' }, { kind: 'channel-user', value: `wechat:${OPENID}` }], {})).toBe(OPENID);
   });
 
-  test('is unknown without a WeChat handle', () => {
+  test('is unknown without a WeChat handle', async () => {
     expect(wechat.replyAddress!([{ kind: 'email', value: 'a@example.com' }], {})).toBeUndefined();
   });
 });
