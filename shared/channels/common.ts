@@ -79,13 +79,14 @@ export function failure(retryable: boolean, reason: string): DeliveryResult {
 export const permanent = (reason: string): DeliveryResult => failure(false, reason);
 
 /**
- * A last guard on what a channel's parse returns: a value the provider's format allows but the
- * queue contract does not is a 400 problem for the sender, not a message ingest would refuse later.
+ * The guard the webhook puts on every message a channel parses: a value the provider's format
+ * allows but the queue contract does not (a sentAt in the year 9999) is a 400 problem for the
+ * sender, not a message ingest would refuse, and dead-letter, later.
  */
 export function asContract(message: InboundMessage): InboundMessage {
   const result = inboundMessage.safeParse(message);
   if (!result.success) throw problems.badRequest('The message has values Switchboard cannot accept.', fieldErrors(result.error.issues));
-  return message;
+  return result.data;
 }
 
 /**

@@ -68,7 +68,8 @@ export async function parseSesEmail(raw: Buffer, record: SESEventRecord, source:
  * The MIME parser, loaded on the first email: the webhook function serves every channel, and the
  * others should not pay for it at cold start.
  */
-const mimeParser = () => import('postal-mime').then((m) => m.default);
+let mimeLibrary: Promise<typeof PostalMime> | undefined;
+const mimeParser = () => (mimeLibrary ??= import('postal-mime').then((m) => m.default));
 
 async function readMime(raw: Buffer): Promise<Mail> {
   const parser = await mimeParser();

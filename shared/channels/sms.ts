@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { AttachmentRef, CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { problems } from '../http/problem';
 import { type Channel, isRetryableStatus, type WebhookRequest } from './channel';
-import { asContract, clamp, failure, redact, tryJson } from './common';
+import { clamp, failure, redact, tryJson } from './common';
 import { safeEqual } from './signatures';
 import { normalizePhone } from './web';
 
@@ -156,9 +156,9 @@ function verifyTwilioSignature(request: WebhookRequest, authToken: string | unde
   if (!signature) throw problems.unauthorized(`Sign the request: Twilio sends ${SIGNATURE_HEADER}.`);
   if (!authToken) throw problems.unauthorized('The channel has no Twilio auth token to verify requests with.');
   const params = formParams(request.rawBody);
-  // Every variant is computed and compared, so the time taken does not depend on which one matches.
-  const matches = urlVariants(request.url).map((url) => safeEqual(signature, twilioSignature(authToken, url, params)));
-  if (!matches.includes(true)) {
+  // The URL as received first: the port variant is only worth an HMAC when that fails. Which variant
+  // matched is no secret (it is the caller's own URL); each comparison is constant-time.
+  if (!urlVariants(request.url).some((url) => safeEqual(signature, twilioSignature(authToken, url, params)))) {
     throw problems.unauthorized(`The signature does not match the URL and parameters for this account's auth token; check that the Twilio webhook URL is exactly ${clamp(request.url, 200)}.`);
   }
 }
@@ -178,7 +178,7 @@ export const sms: Channel = {
     if (status && !inboundStatuses.has(status.toLowerCase())) return { messages: [], ignored: ['status'] };
     const optOut = optOutKinds[(params.get('OptOutType') ?? '').toUpperCase()];
     if (optOut) return { messages: [], ignored: [optOut] };
-    return { messages: [asContract(toMessage(params, context.defaultPhoneRegion, context.receivedAt))], ignored: [] };
+    return { messages: [toMessage(params, context.defaultPhoneRegion, context.receivedAt)], ignored: [] };
   },
 
   acknowledge() {

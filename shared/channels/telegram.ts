@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { AttachmentRef, CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, problems } from '../http/problem';
 import { type Channel, isRetryableStatus } from './channel';
-import { asContract, clamp, failure, redact, sentAtFromUnix, tryJson } from './common';
+import { clamp, failure, redact, sentAtFromUnix, tryJson } from './common';
 import { safeEqual } from './signatures';
 import { normalizePhone, parseJsonBody } from './web';
 
@@ -236,7 +236,7 @@ export const telegram: Channel = {
     const m = kind === 'message' ? result.data.message : kind === 'edited_message' ? result.data.edited_message : undefined;
     if (!m) return { messages: [], ignored: [kind] };
     const outcome = fromMessage(kind as 'message' | 'edited_message', m, context.defaultPhoneRegion, context.receivedAt);
-    return 'message' in outcome ? { messages: [asContract(outcome.message)], ignored: [] } : { messages: [], ignored: [outcome.ignored] };
+    return 'message' in outcome ? { messages: [outcome.message], ignored: [] } : { messages: [], ignored: [outcome.ignored] };
   },
 
   acknowledge() {

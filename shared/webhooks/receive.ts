@@ -1,8 +1,8 @@
 import type { SwitchboardConfig } from '../config';
 import type { ChannelContext, ChannelSecrets, WebhookRequest, WebhookResponse } from '../channels/channel';
+import { asContract } from '../channels/common';
 import { channels } from '../channels/registry';
-import { type InboundMessage, inboundMessage } from '../../events/inbound-message';
-import { fieldErrors, HttpProblem, problems } from '../http/problem';
+import { HttpProblem, problems } from '../http/problem';
 import { type MessageQueue, MessageTooLarge } from '../queue/sqs-message-queue';
 
 export interface ReceiveDeps {
@@ -51,7 +51,7 @@ export async function receiveWebhook(channelName: string, request: WebhookReques
 
   channel.verify(request, context);
   const parsed = await channel.parse(request, { ...context, receivedAt: context.now.toISOString() });
-  const messages = parsed.messages.map(asQueueContract);
+  const messages = parsed.messages.map(asContract);
   try {
     await deps.queue.enqueue(messages);
   } catch (error) {
@@ -61,17 +61,6 @@ export async function receiveWebhook(channelName: string, request: WebhookReques
     throw problems.unavailable('The message could not be queued; nothing was accepted. Retry shortly.');
   }
   return { response: channel.acknowledge({ messages, ignored: parsed.ignored }), channel: channel.name, accepted: messages.length, ignored: parsed.ignored };
-}
-
-/**
- * A channel's output checked against the queue contract, so nothing is acknowledged that ingest
- * would refuse (and dead-letter) later: a value the channel's format allows but the contract does
- * not, such as a sentAt in the year 9999, is the sender's to fix.
- */
-function asQueueContract(message: InboundMessage): InboundMessage {
-  const result = inboundMessage.safeParse(message);
-  if (!result.success) throw problems.badRequest('The message has values Switchboard cannot accept.', fieldErrors(result.error.issues));
-  return result.data;
 }
 
 /** Secrets Manager throttled or unreachable is temporary: 503, so the provider retries. */

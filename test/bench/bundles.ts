@@ -62,6 +62,8 @@ const functionEnv = {
   TABLE_NAME: 'switchboard-bench',
   EVENT_BUS_NAME: 'switchboard-bench',
   INGEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/switchboard-ingest',
+  DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/switchboard-delivery',
+  MAIL_BUCKET: 'switchboard-bench-mail',
   SWITCHBOARD_CONFIG: '{}',
   SWITCHBOARD_CHANNEL_SECRET_ARNS: '{}',
   AWS_REGION: 'us-east-1',

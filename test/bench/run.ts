@@ -6,15 +6,17 @@ import { startLocal } from '../../infra/local/runtime';
 import { type FunctionName, functions } from '../../infra/topology';
 import { parseConfig } from '../../shared/config';
 import { type BundleResult, measureBundles, printBundles } from './bundles';
+import { type ChannelWebhookResult, measureChannelWebhooks, printChannelWebhooks } from './channels';
 import { type CostResult, measureDynamoDbCost, printDynamoDbCost } from './dynamodb-cost';
 import { fmt, markdownTable, met } from './stats';
 import { measureThroughput, printThroughput, type ThroughputResult } from './throughput';
 
 /**
  * `npm run bench`: what a message costs in DynamoDB, how fast the local stack ingests compared with
- * raw DynamoDB writes, and how big and how slow to load each function bundle is. Prints figures and
- * whether each target is met; it asserts nothing. Tunables (environment): BENCH_MESSAGES (600),
- * BENCH_POLLERS (2), BENCH_COST_MESSAGES (50), BENCH_INIT_RUNS (9).
+ * raw DynamoDB writes, how big and how slow to load each function bundle is, and what each channel's
+ * webhook costs over a handler that only enqueues. Prints figures and whether each target is met; it
+ * asserts nothing. Tunables (environment): BENCH_MESSAGES (600), BENCH_POLLERS (2),
+ * BENCH_COST_MESSAGES (50), BENCH_INIT_RUNS (9), BENCH_CHANNEL_RUNS (300).
  */
 
 // Quiet handlers in local mode; set before startLocal loads them.
@@ -58,6 +60,7 @@ const TARGETS = {
   duplicateWrites: 1,
   throughputRatio: 0.35,
   initRatio: 1.5,
+  channelWebhookRatio: 1.3,
 };
 
 const numberEnv = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -102,7 +105,10 @@ async function main() {
   const bundles = await measureBundles(numberEnv('BENCH_INIT_RUNS', 9));
   printBundles(bundles);
 
-  console.log(summary(startedAt, cost, throughput, bundles));
+  const webhooks = await measureChannelWebhooks(numberEnv('BENCH_CHANNEL_RUNS', 300));
+  printChannelWebhooks(webhooks, TARGETS.channelWebhookRatio);
+
+  console.log(summary(startedAt, cost, throughput, bundles, webhooks));
   console.log(`\n(benchmark took ${fmt((Date.now() - startedAt.getTime()) / 1000, 0)} s)`);
 }
 
@@ -111,7 +117,7 @@ function machine(): string {
   return `node ${process.version}, ${platform()}/${arch()}, ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM`;
 }
 
-function summary(at: Date, cost: CostResult, t: ThroughputResult, b: BundleResult): string {
+function summary(at: Date, cost: CostResult, t: ThroughputResult, b: BundleResult, w: ChannelWebhookResult): string {
   const rows: string[][] = [];
   const notMet: string[] = [];
   const target = (ok: boolean, what: string) => {
@@ -144,6 +150,14 @@ function summary(at: Date, cost: CostResult, t: ThroughputResult, b: BundleResul
     ]);
   }
   for (const name of b.missing) rows.push([`${name}: bundle, cold init`, 'entry missing; not measured', `init ratio ≤ ${TARGETS.initRatio}`, 'not measured']);
+  for (const c of w.channels) {
+    rows.push([
+      `${c.name} webhook (receiveWebhook, median of ${w.runs}) ÷ enqueue-only handler`,
+      `${fmt(c.timing.medianMs, 3)} ms (baseline ${fmt(w.baseline.medianMs, 3)} ms) → ratio ${fmt(c.ratio, 3)}`,
+      `≤ ${TARGETS.channelWebhookRatio}`,
+      target(c.ratio <= TARGETS.channelWebhookRatio, `${c.name} webhook ratio`),
+    ]);
+  }
 
   return [
     '\n## Summary\n',

@@ -48,7 +48,7 @@ describe('channel helpers', () => {
 
   test('asContract passes a valid message and turns an invalid one into a 400 problem', () => {
     const message = inbound();
-    expect(asContract(message)).toBe(message);
+    expect(asContract(message)).toEqual(message);
     expect(problemOf(() => asContract({ ...message, sentAt: 'yesterday' }))).toMatchObject({ status: 400, errors: [{ field: 'sentAt' }] });
   });
 
