@@ -31,14 +31,13 @@ export const ReplyDelivered = defineEvent({
 
 export const ReplyDeliveryFailed = defineEvent({
   detailType: 'ReplyDeliveryFailed',
-  description: "A reply or notification could not be delivered: the provider refused it, or every retry failed. The ticket shows the provider's reason.",
+  description: "A reply or notification could not be delivered: the provider refused it, or every retry failed. The reply and the ticket show the provider's reason (not in the event: providers quote the recipient in it).",
   schema: eventEnvelope.extend({
     replyId: z.string(),
     ticketId: z.string(),
     customerId: z.string(),
     kind: replyKind,
     channel: z.string(),
-    reason: z.string(),
     /** False when retrying could not help (the provider refused it); true when the retries ran out. */
     retryable: z.boolean(),
     attempts: z.number().int().positive(),
@@ -52,7 +51,6 @@ export const ReplyDeliveryFailed = defineEvent({
     customerId: 'cus_0b3e7d92a4c81f56',
     kind: 'reply',
     channel: 'whatsapp',
-    reason: 'WhatsApp 131047: more than 24 hours have passed since the customer last wrote; only a template message can be sent',
     retryable: false,
     attempts: 1,
   },

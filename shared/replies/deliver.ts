@@ -14,7 +14,7 @@ import {
   type Delivery,
   type DeliveryJob,
   fillTemplate,
-  needsAttempt,
+  SENDING_LEASE_MS,
   notificationIdFor,
   type Reply,
   type ReplyRequest,
@@ -77,14 +77,17 @@ export async function createReply(
   });
   const reply = await deps.store.createReply(draft);
   await deps.store.recordFirstResponse(ticket.ticketId, reply.createdAt);
-  // A repeated request queues only what an earlier attempt failed to queue.
-  const notQueued = reply.delivery.status === 'failed' && reply.delivery.attempts === 0;
+  // A repeated request queues again what may never have been queued (an earlier attempt failed or
+  // stopped before queueing); a duplicate job is harmless, as delivery takes a reply once.
+  const notQueued = reply.delivery.attempts === 0 && (reply.delivery.status === 'queued' || reply.delivery.status === 'failed');
   if (reply !== draft && !notQueued) return reply;
   if (reply === draft && reply.delivery.status !== 'queued') return reply;
   try {
     await deps.queue.enqueue({ kind: 'reply', replyId: reply.replyId });
   } catch {
-    await deps.store.recordDelivery(reply.replyId, { status: 'failed', attempts: 0, at: deps.now().toISOString(), reason: 'The reply could not be queued for delivery.', retryable: true });
+    await deps.store
+      .recordDelivery(reply.replyId, { status: 'failed', attempts: 0, at: deps.now().toISOString(), reason: 'The reply could not be queued for delivery.', retryable: true })
+      .catch(() => undefined); // Still `queued`, with no job: the retry below queues it.
     throw problems.unavailable('The reply could not be queued; send it again (with the same Idempotency-Key to avoid a duplicate).');
   }
   if (!notQueued) return reply;
@@ -108,26 +111,41 @@ export interface AttemptOutcome {
 }
 
 /**
- * One attempt at sending a reply: `attempt` is the queue's receive count. Sent and refused replies
- * are final; a retryable failure is tried again until `delivery.maxAttempts`, then dead-lettered
- * and shown as failed. A duplicate job for a sent reply does nothing.
+ * One attempt at sending a reply; `receiveCount` is the queue's. The attempt first takes the reply
+ * (a conditional write), so duplicate jobs, a redelivered event or a retried request never send it
+ * twice; a crashed attempt's hold lapses after a minute. Sent and refused replies are final; a
+ * retryable failure is tried again until the queue's last receive, then dead-lettered and shown as
+ * failed. A job that finds the reply final finishes recording it (ticket, event), in case the
+ * attempt that made it final stopped before.
  */
-export async function deliverReply(deps: DeliverDeps, replyId: string, attempt: number): Promise<AttemptOutcome> {
-  const reply = await deps.store.reply(replyId);
-  if (!reply || !needsAttempt(reply.delivery)) return { retry: false, deadLetter: false };
-  const result = await attemptSend(deps, reply);
-  const { delivery, retry } = afterAttempt(result, Math.max(attempt, reply.delivery.attempts + 1), deps.config.delivery.maxAttempts, deps.now().toISOString());
-  if (!(await deps.store.recordDelivery(reply.replyId, delivery))) return { retry: false, deadLetter: false };
-  if (delivery.status === 'sent' || delivery.status === 'failed') {
-    await deps.store.recordLastDelivery(reply.ticketId, {
-      replyId: reply.replyId,
-      status: delivery.status,
-      at: delivery.at,
-      ...(delivery.reason ? { reason: delivery.reason } : {}),
-    });
-    await deps.publisher.publish([outcomeEvent(reply, delivery)]);
+export async function deliverReply(deps: DeliverDeps, replyId: string, receiveCount: number): Promise<AttemptOutcome> {
+  const now = deps.now();
+  const leaseUntil = new Date(now.getTime() + SENDING_LEASE_MS).toISOString();
+  const reply = await deps.store.claimDelivery(replyId, now.toISOString(), leaseUntil);
+  if (!reply) {
+    const current = await deps.store.reply(replyId);
+    if (current && (current.delivery.status === 'sent' || current.delivery.status === 'failed')) await announce(deps, current, current.delivery);
+    // Held by another attempt: come back after it, unless it is done by then.
+    const held = current?.delivery.status === 'sending';
+    return { retry: held && receiveCount < deps.config.delivery.maxAttempts, deadLetter: false };
   }
+  const result = await attemptSend(deps, reply);
+  const lastChance = receiveCount >= deps.config.delivery.maxAttempts;
+  const { delivery, retry } = afterAttempt(result, reply.delivery.attempts + 1, lastChance, deps.now().toISOString());
+  if (!(await deps.store.recordDelivery(reply.replyId, delivery, leaseUntil))) return { retry: false, deadLetter: false };
+  if (delivery.status === 'sent' || delivery.status === 'failed') await announce(deps, reply, delivery);
   return { delivery, retry, deadLetter: delivery.status === 'failed' && delivery.retryable === true };
+}
+
+/** The ticket's latest delivery and the outcome event; both idempotent, so repeating them is harmless. */
+async function announce(deps: DeliverDeps, reply: Reply, delivery: Delivery): Promise<void> {
+  await deps.store.recordLastDelivery(reply.ticketId, {
+    replyId: reply.replyId,
+    status: delivery.status as 'sent' | 'failed',
+    at: delivery.at,
+    ...(delivery.reason ? { reason: delivery.reason } : {}),
+  });
+  await deps.publisher.publish([outcomeEvent(reply, delivery)]);
 }
 
 async function attemptSend(deps: DeliverDeps, reply: Reply) {
@@ -154,7 +172,8 @@ function outcomeEvent(reply: Reply, delivery: Delivery) {
   const common = { version: 1 as const, occurredAt: delivery.at, replyId: reply.replyId, ticketId: reply.ticketId, customerId: reply.customerId, kind: reply.kind, channel: reply.channel, attempts: delivery.attempts };
   return delivery.status === 'sent'
     ? domainEvent(ReplyDelivered, { ...common, eventId: `${reply.replyId}:delivered`, providerMessageId: delivery.providerMessageId! })
-    : domainEvent(ReplyDeliveryFailed, { ...common, eventId: `${reply.replyId}:failed:${delivery.attempts}`, reason: delivery.reason!, retryable: delivery.retryable ?? false });
+    : // The reason stays on the reply: providers quote the recipient's number or address in it.
+      domainEvent(ReplyDeliveryFailed, { ...common, eventId: `${reply.replyId}:failed:${delivery.attempts}`, retryable: delivery.retryable ?? false });
 }
 
 type StatusChange = (typeof TicketStatusChanged)['example'];
@@ -171,7 +190,8 @@ export async function notifyStatusChange(deps: DeliverDeps, change: StatusChange
   const replyId = notificationIdFor(change.eventId);
   if (!(await deps.store.reply(replyId))) {
     const ticket = await deps.store.ticket(change.ticketId);
-    if (!ticket) return nothing;
+    // A late or replayed event about a status the ticket has left since says nothing true any more.
+    if (!ticket || ticket.status !== change.to) return nothing;
     const route = await routeFor(deps, ticket, undefined);
     if (!route.to) return nothing;
     const template = deps.config.notifications.templates[status] ?? defaultNotificationTemplate;

@@ -11,8 +11,10 @@ export interface ReplyStore {
   /** Stores the reply unless one with its id exists; returns the stored one. */
   createReply(reply: Reply): Promise<Reply>;
   reply(replyId: string): Promise<Reply | undefined>;
-  /** Records an attempt's outcome unless the reply was already sent; false if it was. */
-  recordDelivery(replyId: string, delivery: Delivery): Promise<boolean>;
+  /** Takes the reply for one attempt if `needsAttempt` holds for it now; the reply as taken, or undefined. */
+  claimDelivery(replyId: string, now: string, leaseUntil: string): Promise<Reply | undefined>;
+  /** Records an attempt's outcome; with `claimedUntil`, only while that claim still holds. False if it did not. */
+  recordDelivery(replyId: string, delivery: Delivery, claimedUntil?: string): Promise<boolean>;
   recordFirstResponse(ticketId: string, at: string): Promise<void>;
   recordLastDelivery(ticketId: string, last: LastDelivery): Promise<void>;
 }

@@ -10,7 +10,8 @@ import { fieldErrors, HttpProblem, problems } from '../http/problem';
  * the customer's channel. Decisions only; the create-reply and delivery functions do the I/O.
  */
 
-export type DeliveryStatus = 'queued' | 'retrying' | 'sent' | 'failed' | 'recorded';
+/** `sending`: an attempt holds the reply until `leaseUntil`, so a duplicate job cannot send it twice. */
+export type DeliveryStatus = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed' | 'recorded';
 
 export interface Delivery {
   readonly status: DeliveryStatus;
@@ -22,6 +23,8 @@ export interface Delivery {
   readonly reason?: string;
   /** For a failure: whether retrying could help (the retries ran out), so a redrive tries again. */
   readonly retryable?: boolean;
+  /** While `sending`: until when the attempt holds it; after that (the attempt crashed) another may. */
+  readonly leaseUntil?: string;
 }
 
 export interface Reply {
@@ -42,7 +45,7 @@ export interface Reply {
   readonly delivery: Delivery;
 }
 
-/** The ticket's latest delivery outcome, so a list or a glance shows "delivery failed". */
+/** The ticket's latest delivery outcome, so the ticket shows "delivery failed" at a glance. */
 export interface LastDelivery {
   readonly replyId: string;
   readonly status: 'sent' | 'failed';
@@ -148,18 +151,29 @@ export function chooseRoute(input: RouteInput): Route {
 /** Seconds before retry n+1 after n failed attempts: 30 s doubling, at most 15 minutes. */
 export const backoffSeconds = (attempts: number): number => Math.min(30 * 2 ** Math.max(0, attempts - 1), 900);
 
-/** The delivery after an attempt, and whether the queue should try again. */
-export function afterAttempt(result: DeliveryResult, attempts: number, maxAttempts: number, at: string): { delivery: Delivery; retry: boolean } {
+/**
+ * The delivery after an attempt, and whether the queue should try again: a retryable failure is
+ * retried unless this was the queue's last receive (`lastChance`), after which the message goes
+ * to the dead-letter queue and the reply shows failed.
+ */
+export function afterAttempt(result: DeliveryResult, attempts: number, lastChance: boolean, at: string): { delivery: Delivery; retry: boolean } {
   if (result.ok) return { delivery: { status: 'sent', attempts, at, providerMessageId: result.providerMessageId }, retry: false };
-  const retry = result.retryable && attempts < maxAttempts;
+  const retry = result.retryable && !lastChance;
   return {
     delivery: { status: retry ? 'retrying' : 'failed', attempts, at, reason: result.reason, ...(retry ? {} : { retryable: result.retryable }) },
     retry,
   };
 }
 
-/** Whether a delivery still needs an attempt: not sent, recorded, or refused for good. A failure the retries ran out on is tried again (a redrive). */
-export const needsAttempt = (d: Delivery): boolean => d.status === 'queued' || d.status === 'retrying' || (d.status === 'failed' && d.retryable === true);
+/**
+ * Whether an attempt may take the reply now: not sent, recorded or refused for good, and not held
+ * by another attempt. A failure the retries ran out on is tried again (a redrive).
+ */
+export const needsAttempt = (d: Delivery, now: string): boolean =>
+  d.status === 'queued' || d.status === 'retrying' || (d.status === 'failed' && d.retryable === true) || (d.status === 'sending' && (d.leaseUntil ?? '') < now);
+
+/** How long an attempt holds a reply: longer than the delivery function may run. */
+export const SENDING_LEASE_MS = 60_000;
 
 /** A notification's text from its template. */
 export const fillTemplate = (template: string, values: { ticketId: string; status: string }): string =>

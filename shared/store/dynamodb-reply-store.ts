@@ -72,17 +72,37 @@ export class DynamoDbReplyStore implements ReplyStore {
     return out.Item ? stripStorage<Reply>(out.Item) : undefined;
   }
 
-  /** Records an attempt's outcome, unless the reply was already sent (a duplicate delivery of the job). */
-  async recordDelivery(replyId: string, delivery: Delivery): Promise<boolean> {
+  async claimDelivery(replyId: string, now: string, leaseUntil: string): Promise<Reply | undefined> {
+    const out = await unlessConditionFails(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.reply(replyId),
+          UpdateExpression: 'SET delivery.#status = :sending, delivery.leaseUntil = :lease',
+          // needsAttempt, as a condition: the one check-and-take that concurrent attempts cannot both pass.
+          ConditionExpression:
+            'attribute_exists(pk) AND (delivery.#status IN (:queued, :retrying) OR (delivery.#status = :failed AND delivery.retryable = :true) OR (delivery.#status = :sending AND delivery.leaseUntil < :now))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':lease': leaseUntil, ':queued': 'queued', ':retrying': 'retrying', ':failed': 'failed', ':true': true, ':now': now },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return out && stripStorage<Reply>(out.Attributes!);
+  }
+
+  async recordDelivery(replyId: string, delivery: Delivery, claimedUntil?: string): Promise<boolean> {
     const applied = await unlessConditionFails(
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.reply(replyId),
           UpdateExpression: 'SET delivery = :delivery',
-          ConditionExpression: 'attribute_exists(pk) AND delivery.#status <> :sent',
+          ConditionExpression: claimedUntil
+            ? 'attribute_exists(pk) AND delivery.#status = :sending AND delivery.leaseUntil = :claim'
+            : 'attribute_exists(pk) AND delivery.#status <> :sent',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':delivery': delivery, ':sent': 'sent' },
+          ExpressionAttributeValues: { ':delivery': delivery, ...(claimedUntil ? { ':sending': 'sending', ':claim': claimedUntil } : { ':sent': 'sent' }) },
         }),
       ),
     );

@@ -136,13 +136,50 @@ test('a network error is retried', async () => {
   expect(await deliverReply(deps, replyId, 1)).toMatchObject({ retry: true, delivery: { status: 'retrying' } });
 });
 
-test('the same Idempotency-Key makes one reply, queued once', async () => {
-  const { jobs, smsTicket, reply } = await setup();
+test('the same Idempotency-Key makes one reply, sent once, however many jobs the retries queued', async () => {
+  const { deps, outbox, jobs, smsTicket, reply } = await setup();
   const ticketId = await smsTicket();
   const a = await reply(ticketId, 'Once', { idempotencyKey: 'k-1' });
   const b = await reply(ticketId, 'Once', { idempotencyKey: 'k-1' });
   expect(b.replyId).toBe(a.replyId);
-  expect(jobs.jobs).toHaveLength(1);
+  // The first request may have stopped before queueing: a retry queues again while nothing was attempted.
+  expect(jobs.jobs.every((j) => j.replyId === a.replyId)).toBe(true);
+  for (const [n, job] of jobs.jobs.entries()) await deliverReply(deps, job.replyId, n + 1);
+  expect(outbox.entries).toHaveLength(1);
+  const c = await reply(ticketId, 'Once', { idempotencyKey: 'k-1' });
+  expect(c.delivery.status).toBe('sent');
+  expect(jobs.jobs).toHaveLength(2);
+});
+
+test('concurrent attempts at one reply send it once: the first takes it, the other comes back later', async () => {
+  const { deps, outbox, smsTicket, reply } = await setup();
+  const { replyId } = await reply(await smsTicket());
+  const outcomes = await Promise.all([deliverReply(deps, replyId, 1), deliverReply(deps, replyId, 1), deliverReply(deps, replyId, 1)]);
+  expect(outbox.entries).toHaveLength(1);
+  expect(outcomes.filter((o) => o.delivery?.status === 'sent')).toHaveLength(1);
+  expect(outcomes.filter((o) => !o.delivery).every((o) => !o.deadLetter)).toBe(true);
+});
+
+test('an attempt that crashed while holding a reply lets another take it once its hold lapses', async () => {
+  const { deps, outbox, store, smsTicket, reply } = await setup();
+  const { replyId } = await reply(await smsTicket());
+  expect(await store.claimDelivery(replyId, '2026-11-23T10:00:00.000Z', '2026-11-23T10:01:00.000Z')).toBeDefined();
+  expect(await deliverReply(deps, replyId, 2)).toMatchObject({ retry: true });
+  expect(outbox.entries).toHaveLength(0);
+  (deps as { now: () => Date }).now = () => new Date('2026-11-23T10:02:00.000Z');
+  expect(await deliverReply(deps, replyId, 3)).toMatchObject({ delivery: { status: 'sent' } });
+});
+
+test('a job that finds its reply sent finishes recording it: the ticket and the event, which a crash could have skipped', async () => {
+  const { deps, publisher, store, smsTicket, reply } = await setup();
+  const ticketId = await smsTicket();
+  const { replyId } = await reply(ticketId);
+  const failing = { ...deps, publisher: { publish: async () => Promise.reject(new Error('bus down')) } };
+  await expect(deliverReply(failing, replyId, 1)).rejects.toThrow('bus down');
+  expect(publisher.types()).toEqual([]);
+  await deliverReply(deps, replyId, 2);
+  expect(publisher.types()).toEqual(['ReplyDelivered']);
+  expect((await store.ticket(ticketId))!.lastDelivery).toMatchObject({ replyId, status: 'sent' });
 });
 
 test('a queue that refuses the job is a 503, and the reply shows it failed', async () => {
@@ -209,10 +246,18 @@ const solvedEvent = (ticketId: string, customerId: string, to = 'solved') => ({
   actor: { type: 'agent' as const, id: 'agent-ana' },
 });
 
+/** Sets a ticket's status as an agent's change will (the agent API comes later). */
+async function setStatus(ingestDeps: { store: DynamoDbIntakeStore | { getTicket: unknown } }, ticketId: string, status: 'solved' | 'pending') {
+  const intake = ingestDeps.store as DynamoDbIntakeStore;
+  const ticket = (await intake.getTicket(ticketId))!;
+  await intake.changeTicket(ticket, { version: ticket.version + 1, action: 'ticket.status-changed', actor: { type: 'agent', id: 'agent-ana' }, at: '2026-11-23T12:00:00.000Z', before: { status: ticket.status }, after: { status } }, { status, ...(status === 'solved' ? { solvedAt: '2026-11-23T12:00:00.000Z' } : {}) });
+}
+
 test('a solved ticket tells the customer on their channel, once however often the event arrives', async () => {
-  const { deps, outbox, store, smsTicket } = await setup();
+  const { deps, outbox, store, smsTicket, ingestDeps } = await setup();
   const ticketId = await smsTicket();
   const { customerId } = (await store.ticket(ticketId))!;
+  await setStatus(ingestDeps, ticketId, 'solved');
   await notifyStatusChange(deps, solvedEvent(ticketId, customerId), 1);
   await notifyStatusChange(deps, solvedEvent(ticketId, customerId), 2);
   expect(outbox.entries).toHaveLength(1);
@@ -220,12 +265,22 @@ test('a solved ticket tells the customer on their channel, once however often th
   expect(body.Body).toBe(`Your request ${ticketId} has been solved. Reply to this message if you need anything else.`);
 });
 
-test('statuses the config does not name are not notified; configured ones use their template or the default', async () => {
-  const { deps, outbox, store, smsTicket } = await setup({ notifications: { on: ['pending'], templates: {} } });
+test('a late event about a status the ticket has left since tells the customer nothing', async () => {
+  const { deps, outbox, store, smsTicket } = await setup();
   const ticketId = await smsTicket();
   const { customerId } = (await store.ticket(ticketId))!;
+  await notifyStatusChange(deps, solvedEvent(ticketId, customerId), 1);
+  expect(outbox.entries).toHaveLength(0);
+});
+
+test('statuses the config does not name are not notified; configured ones use their template or the default', async () => {
+  const { deps, outbox, store, smsTicket, ingestDeps } = await setup({ notifications: { on: ['pending'], templates: {} } });
+  const ticketId = await smsTicket();
+  const { customerId } = (await store.ticket(ticketId))!;
+  await setStatus(ingestDeps, ticketId, 'solved');
   await notifyStatusChange(deps, solvedEvent(ticketId, customerId, 'solved'), 1);
   expect(outbox.entries).toHaveLength(0);
+  await setStatus(ingestDeps, ticketId, 'pending');
   await notifyStatusChange(deps, { ...solvedEvent(ticketId, customerId, 'pending'), eventId: 'e-2' }, 1);
   expect(Object.fromEntries(new URLSearchParams((outbox.entries[0]!.request as { body: string }).body)).Body).toBe(`Your request ${ticketId} is now pending.`);
 });

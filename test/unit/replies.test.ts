@@ -55,20 +55,23 @@ describe('where a reply goes', () => {
 describe('a delivery attempt\'s outcome', () => {
   const at = '2026-11-23T10:00:00.000Z';
   test('sent is final', () => {
-    expect(afterAttempt({ ok: true, providerMessageId: 'SM9' }, 1, 5, at)).toEqual({ delivery: { status: 'sent', attempts: 1, at, providerMessageId: 'SM9' }, retry: false });
+    expect(afterAttempt({ ok: true, providerMessageId: 'SM9' }, 1, false, at)).toEqual({ delivery: { status: 'sent', attempts: 1, at, providerMessageId: 'SM9' }, retry: false });
   });
-  test('a refusal is final at once; a retryable failure retries until the last attempt, then fails as retryable', () => {
-    expect(afterAttempt({ ok: false, retryable: false, reason: 'no' }, 1, 5, at)).toMatchObject({ retry: false, delivery: { status: 'failed', retryable: false } });
-    expect(afterAttempt({ ok: false, retryable: true, reason: 'busy' }, 4, 5, at)).toMatchObject({ retry: true, delivery: { status: 'retrying', reason: 'busy' } });
-    expect(afterAttempt({ ok: false, retryable: true, reason: 'busy' }, 5, 5, at)).toMatchObject({ retry: false, delivery: { status: 'failed', retryable: true } });
+  test('a refusal is final at once; a retryable failure retries until the queue\'s last chance, then fails as retryable', () => {
+    expect(afterAttempt({ ok: false, retryable: false, reason: 'no' }, 1, false, at)).toMatchObject({ retry: false, delivery: { status: 'failed', retryable: false } });
+    expect(afterAttempt({ ok: false, retryable: true, reason: 'busy' }, 4, false, at)).toMatchObject({ retry: true, delivery: { status: 'retrying', reason: 'busy', attempts: 4 } });
+    expect(afterAttempt({ ok: false, retryable: true, reason: 'busy' }, 5, true, at)).toMatchObject({ retry: false, delivery: { status: 'failed', retryable: true } });
   });
-  test('what still needs an attempt', () => {
-    expect(needsAttempt({ status: 'queued', attempts: 0, at })).toBe(true);
-    expect(needsAttempt({ status: 'retrying', attempts: 2, at })).toBe(true);
-    expect(needsAttempt({ status: 'failed', attempts: 5, at, retryable: true })).toBe(true);
-    expect(needsAttempt({ status: 'failed', attempts: 1, at, retryable: false })).toBe(false);
-    expect(needsAttempt({ status: 'sent', attempts: 1, at })).toBe(false);
-    expect(needsAttempt({ status: 'recorded', attempts: 0, at })).toBe(false);
+  test('what an attempt may take: not final, not held by a live attempt', () => {
+    const later = '2026-11-23T10:05:00.000Z';
+    expect(needsAttempt({ status: 'queued', attempts: 0, at }, at)).toBe(true);
+    expect(needsAttempt({ status: 'retrying', attempts: 2, at }, at)).toBe(true);
+    expect(needsAttempt({ status: 'failed', attempts: 5, at, retryable: true }, at)).toBe(true);
+    expect(needsAttempt({ status: 'failed', attempts: 1, at, retryable: false }, at)).toBe(false);
+    expect(needsAttempt({ status: 'sent', attempts: 1, at }, at)).toBe(false);
+    expect(needsAttempt({ status: 'recorded', attempts: 0, at }, at)).toBe(false);
+    expect(needsAttempt({ status: 'sending', attempts: 0, at, leaseUntil: '2026-11-23T10:01:00.000Z' }, at)).toBe(false);
+    expect(needsAttempt({ status: 'sending', attempts: 0, at, leaseUntil: '2026-11-23T10:01:00.000Z' }, later)).toBe(true);
   });
   test('backoff doubles from 30 s, capped at 15 minutes', () => {
     expect([1, 2, 3, 4, 5, 6].map(backoffSeconds)).toEqual([30, 60, 120, 240, 480, 900]);
