@@ -66,4 +66,5 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
   if (outcome.retry || outcome.deadLetter) throw new Error('delivery not completed; the queue keeps it');
 }
 
-export const handler = withPowertools(async (event: SQSEvent, context) => processPartialResponse(event, deliverRecord, processor, { context }));
+/** One reply per batch: a retry is a reported item failure, not a function error on the dashboard. */
+export const handler = withPowertools(async (event: SQSEvent, context) => processPartialResponse(event, deliverRecord, processor, { context, throwOnFullBatchFailure: false }));

@@ -7,7 +7,7 @@ import { queueSpec } from '../../infra/topology';
 import { parseSesEmail } from '../../shared/channels/email';
 import { requiredEnv } from '../../shared/env';
 import { HttpProblem } from '../../shared/http/problem';
-import { SqsMessageQueue } from '../../shared/queue/sqs-message-queue';
+import { MessageTooLarge, SqsMessageQueue } from '../../shared/queue/sqs-message-queue';
 import { runtimeConfig } from '../../shared/runtime';
 import { withPowertools } from '../commons/handler';
 import { logger, metricNames, metrics } from '../commons/powertools';
@@ -51,7 +51,15 @@ export const handler = withPowertools(async (event: SESEvent) => {
       continue;
     }
     const messages = parsed.messages.map((m) => inboundMessage.parse(m));
-    await queue.enqueue(messages);
+    try {
+      await queue.enqueue(messages);
+    } catch (error) {
+      if (!(error instanceof MessageTooLarge)) throw error;
+      // No retry can make it fit; the mail itself stays in the bucket for an agent to read.
+      metrics.addMetric(metricNames.providerEventsIgnored, MetricUnit.Count, 1);
+      logger.warn('email dropped: too large to queue once normalized', { mailId, key });
+      continue;
+    }
     if (messages.length) metrics.addMetric(metricNames.messagesReceived, MetricUnit.Count, messages.length);
     if (parsed.ignored.length) metrics.addMetric(metricNames.providerEventsIgnored, MetricUnit.Count, parsed.ignored.length);
     logger.info('email received', { mailId, accepted: messages.length, ignored: parsed.ignored });

@@ -13,6 +13,7 @@ import { requiredEnv } from '../../shared/env';
 import { mergeWindowMs } from '../../shared/runtime';
 import { documentClient } from '../../shared/store/dynamodb-client';
 import { DynamoDbIntakeStore } from '../../shared/store/dynamodb-intake-store';
+import { REDELIVERY_ATTRIBUTE } from '../../shared/queue/sqs-message-queue';
 import { withPowertools } from '../commons/handler';
 import { logger, metricNames, metrics } from '../commons/powertools';
 
@@ -40,7 +41,8 @@ async function placeRecord(record: SQSRecord): Promise<void> {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount);
   try {
     const message = inboundMessage.parse(JSON.parse(record.body));
-    const { outcome, ticketId } = await ingestMessage(deps, message, receiveCount > 1);
+    const redelivery = receiveCount > 1 || record.messageAttributes?.[REDELIVERY_ATTRIBUTE]?.stringValue === 'true';
+    const { outcome, ticketId } = await ingestMessage(deps, message, redelivery);
     metrics.addMetric(outcomeMetric[outcome], MetricUnit.Count, 1);
     logger.info('message placed', { outcome, ticketId, channel: message.channel, sqsMessageId: record.messageId });
   } catch (error) {

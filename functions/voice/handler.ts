@@ -16,9 +16,22 @@ import { withPowertools } from '../commons/handler';
 import { logger, metricNames, metrics } from '../commons/powertools';
 
 const config = runtimeConfig();
-const store = new DynamoDbIntakeStore(documentClient(new DynamoDBClient({})), requiredEnv(env.table));
+// The caller is on the line: each table request gets a short timeout and one retry, so a slow
+// table sends the call to the queue within Connect's wait instead of timing the function out.
+const store = new DynamoDbIntakeStore(documentClient(new DynamoDBClient({ maxAttempts: 2, requestHandler: { requestTimeout: 1000 } })), requiredEnv(env.table));
 const deps = { store, publisher: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env.eventBus)), mergeWindowMs: mergeWindowMs() };
 const queue = new SqsMessageQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), requiredEnv(queueSpec('ingest').urlEnv));
+
+/** How long the caller waits for their ticket before the call is queued instead (Connect waits up to 8 s). */
+const PLACE_BUDGET_MS = 3000;
+
+function withBudget<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
 
 /** What the contact flow gets back: flat strings, as Connect requires; usable in its branches and prompts. */
 export interface ContactFlowResult {
@@ -49,12 +62,14 @@ export const handler = withPowertools(async (event: unknown): Promise<ContactFlo
   );
   metrics.addMetric(metricNames.messagesReceived, MetricUnit.Count, 1);
   try {
-    const { outcome, ticketId } = await ingestMessage(deps, message);
-    const ticket = await store.getTicket(ticketId);
+    const placed = withBudget(ingestMessage(deps, message), PLACE_BUDGET_MS);
+    const { outcome, ticketId } = await placed;
+    const ticket = await withBudget(store.getTicket(ticketId), 1000).catch(() => undefined);
     logger.info('call placed', { ticketId, outcome });
     return { ticketId, ticketStatus: ticket?.status ?? 'new', outcome };
   } catch (error) {
-    await queue.enqueue([message]);
+    // Placing may have stored the call before failing (say, at publishing): ingest then republishes its events.
+    await queue.enqueue([message], { redelivery: true });
     logger.warn('call queued for ingest instead', { contactId: message.providerMessageId, error: error instanceof Error ? error.name : 'unknown' });
     return { ticketId: '', ticketStatus: 'queued', outcome: 'queued' };
   }

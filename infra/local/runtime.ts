@@ -16,6 +16,7 @@ import { type LocalEventBus, startEventBus } from './event-bus';
 import { createLocalHttpServer, type ExtraRequest, type HttpFunction } from './http';
 import { lambdaContext } from './lambda-context';
 import { parseJsonBody } from '../../shared/channels/web';
+import { problems } from '../../shared/http/problem';
 import { type LocalQueues, pollQueue, type SqsConsumer, startQueues } from './queues';
 
 /**
@@ -58,6 +59,8 @@ type VoiceFunction = (event: unknown, context: ReturnType<typeof lambdaContext>)
  */
 async function invokeVoice(fn: VoiceFunction, request: ExtraRequest, config: SwitchboardConfig) {
   const rawBody = await request.readBody();
+  if (rawBody.length > config.webhook.maxBodyBytes) throw problems.tooLarge(config.webhook.maxBodyBytes);
+  if (request.headers['content-type']?.split(';')[0]?.trim().toLowerCase() !== 'application/json') throw problems.unsupportedMediaType('application/json');
   const webhook = { method: 'POST', headers: request.headers, query: {}, rawBody, url: request.url };
   const secrets = await channelSecrets(voice.name, voice.secretFields);
   voice.verify(webhook, { secrets, now: new Date(), maxClockSkewSeconds: config.webhook.maxClockSkewSeconds, defaultPhoneRegion: config.defaultPhoneRegion, settings: config.channels.voice });

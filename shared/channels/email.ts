@@ -45,10 +45,10 @@ type MailAddress = PostalMime.Address;
 type Mailbox = { name: string; address: string };
 
 /** The messages in one raw RFC 822 email: none for auto-replies and bounces, else one. Throws 400 problems. */
-export async function parseEmail(raw: Buffer, context: ParseContext, source?: S3Source): Promise<ParsedWebhook> {
+export async function parseEmail(raw: Buffer, context: ParseContext, source?: S3Source, options: { trustReplyTo?: boolean } = {}): Promise<ParsedWebhook> {
   const mail = await readMime(raw);
   try {
-    return toParsed(mail, raw, context, source);
+    return toParsed(mail, raw, context, source, options.trustReplyTo ?? true);
   } catch (error) {
     // Every input must end in a message or a problem document, never in a 500.
     if (error instanceof HttpProblem) throw error;
@@ -61,7 +61,11 @@ export async function parseSesEmail(raw: Buffer, record: SESEventRecord, source:
   const receipt = (record as Partial<SESEventRecord> | undefined)?.ses?.receipt;
   if (receipt?.virusVerdict?.status === 'FAIL') return { messages: [], ignored: ['virus'] };
   if (receipt?.spamVerdict?.status === 'FAIL') return { messages: [], ignored: ['spam'] };
-  return parseEmail(raw, context, source);
+  // A From the sending domain disowns would let anyone write on a customer's ticket as them.
+  if (receipt?.dmarcVerdict?.status === 'FAIL') return { messages: [], ignored: ['dmarc-fail'] };
+  // Reply-To redirects the agent's answers: only mail SPF or DKIM vouches for may set it.
+  const authenticated = receipt?.spfVerdict?.status === 'PASS' || receipt?.dkimVerdict?.status === 'PASS';
+  return parseEmail(raw, context, source, { trustReplyTo: authenticated });
 }
 
 /**
@@ -80,7 +84,7 @@ async function readMime(raw: Buffer): Promise<Mail> {
   }
 }
 
-function toParsed(mail: Mail, raw: Buffer, context: ParseContext, source: S3Source | undefined): ParsedWebhook {
+function toParsed(mail: Mail, raw: Buffer, context: ParseContext, source: S3Source | undefined, trustReplyTo: boolean): ParsedWebhook {
   const automated = automatedKind(mail);
   if (automated) return { messages: [], ignored: [automated] };
 
@@ -105,7 +109,7 @@ function toParsed(mail: Mail, raw: Buffer, context: ParseContext, source: S3Sour
     sentAt: sentAtFromMillis(mail.date ? Date.parse(mail.date) : NaN, context.receivedAt),
     receivedAt: context.receivedAt,
     rawRef: (source ? s3Url(source) : `email:${providerMessageId}`).slice(0, MAX_RAW_REF),
-    replyTo: replyToOf(mail) ?? sender.address,
+    replyTo: (trustReplyTo ? replyToOf(mail) : undefined) ?? sender.address,
     ...(thread ? { thread } : {}),
   };
   return { messages: [message], ignored: [] };

@@ -191,8 +191,10 @@ function fromMessage(kind: 'message' | 'edited_message', m: TelegramMessage, reg
       sentAt: sentAtFromUnix(edited ? m.edit_date : m.date, receivedAt),
       receivedAt,
       rawRef: `telegram:${id}`,
-      // A private chat's id is the user's; in a group the answer goes back to the group it was asked in.
-      replyTo: String(chat),
+      // Always the customer's private chat (its id is the user's): an answer may hold their order or
+      // address, which must not be posted to everyone in a group they wrote from. A user who never
+      // opened the bot cannot be written to; Telegram's refusal then shows on the reply.
+      replyTo: String(from.id),
       ...(threadIds.length > 0 ? { thread: { providerMessageIds: threadIds } } : {}),
     },
   };

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, problems } from '../http/problem';
 import type { Channel, ParseContext } from './channel';
-import { acceptedResponse } from './common';
+import { acceptedResponse, clamp } from './common';
 import { normalizePhone, parseJsonBody, verifySignedRequest } from './web';
 
 /**
@@ -46,7 +46,7 @@ export function contactMessage(event: unknown, context: ParseContext): InboundMe
   const phone = address && contact.CustomerEndpoint?.Type !== 'EMAIL_ADDRESS' ? normalizePhone(address, context.defaultPhoneRegion) : undefined;
   if (phone) handles.push({ kind: 'phone', value: phone });
   // A withheld number still gets a ticket, tied to this contact (and its transfers) alone.
-  else handles.push({ kind: 'channel-user', value: `voice:${contact.InitialContactId ?? contact.ContactId}` });
+  else handles.push({ kind: 'channel-user', value: `voice:${clamp(contact.InitialContactId ?? contact.ContactId, 190)}` });
 
   const spoken = SPOKEN.map((k) => attributes[k]).find((v) => v && v.trim());
   const others = Object.entries(attributes)
@@ -54,7 +54,7 @@ export function contactMessage(event: unknown, context: ParseContext): InboundMe
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}: ${v}`);
   const heading = spoken ?? `${contact.Channel === 'VOICE' ? 'Phone call' : `Amazon Connect ${contact.Channel.toLowerCase()}`}`;
-  const text = [heading, ...(others.length ? ['', ...others] : [])].join('\n').slice(0, 65_536);
+  const text = clamp([heading, ...(others.length ? ['', ...others] : [])].join('\n'), 65_536);
 
   return {
     schemaVersion: 1,

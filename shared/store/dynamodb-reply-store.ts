@@ -6,8 +6,10 @@ import type { Delivery, LastDelivery, RecentMessage, Reply } from '../replies/re
 import { unlessConditionFails } from './dynamodb-client';
 import { keys, stripStorage } from './keys';
 
-/** How far back a reply looks for the customer's latest message on a channel. */
-const RECENT_MESSAGES = 50;
+/** How far back a reply looks for the customer's latest messages: enough of them, or this many pages of the timeline. */
+const RECENT_MESSAGES = 20;
+const RECENT_PAGE_ITEMS = 50;
+const RECENT_PAGES = 5;
 
 /** Replies and their delivery, on the ticket's timeline (the byParent index, as messages are). */
 export class DynamoDbReplyStore implements ReplyStore {
@@ -21,22 +23,30 @@ export class DynamoDbReplyStore implements ReplyStore {
     return out.Item ? stripStorage<Ticket>(out.Item) : undefined;
   }
 
-  /** The ticket's latest customer messages, newest first. */
+  /** The ticket's latest customer messages, newest first: pages back past replies until it has some, within a bound. */
   async recentMessages(ticketId: string): Promise<RecentMessage[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'byParent',
-        KeyConditionExpression: 'parentKey = :parent AND begins_with(childKey, :msg)',
-        FilterExpression: '#direction = :inbound',
-        ProjectionExpression: '#channel, providerMessageId, replyTo',
-        ExpressionAttributeNames: { '#direction': 'direction', '#channel': 'channel' },
-        ExpressionAttributeValues: { ':parent': keys.ticketParent(ticketId), ':msg': 'MSG#', ':inbound': 'inbound' },
-        ScanIndexForward: false,
-        Limit: RECENT_MESSAGES,
-      }),
-    );
-    return (out.Items ?? []) as RecentMessage[];
+    const found: RecentMessage[] = [];
+    let start: Record<string, unknown> | undefined;
+    for (let page = 0; page < RECENT_PAGES && found.length < RECENT_MESSAGES; page++) {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byParent',
+          KeyConditionExpression: 'parentKey = :parent AND begins_with(childKey, :msg)',
+          FilterExpression: '#direction = :inbound',
+          ProjectionExpression: '#channel, providerMessageId, replyTo',
+          ExpressionAttributeNames: { '#direction': 'direction', '#channel': 'channel' },
+          ExpressionAttributeValues: { ':parent': keys.ticketParent(ticketId), ':msg': 'MSG#', ':inbound': 'inbound' },
+          ScanIndexForward: false,
+          Limit: RECENT_PAGE_ITEMS,
+          ExclusiveStartKey: start,
+        }),
+      );
+      found.push(...((out.Items ?? []) as RecentMessage[]));
+      start = out.LastEvaluatedKey;
+      if (!start) break;
+    }
+    return found;
   }
 
   async handles(customerId: string): Promise<CustomerHandle[]> {

@@ -184,7 +184,7 @@ test('a status change the config names reaches the customer through the bus rule
 });
 
 test('an oversized body is a 413 on every channel, before anything else is looked at', async () => {
-  for (const channel of ['sms', 'whatsapp', 'wechat', 'telegram', 'email', 'web']) {
+  for (const channel of ['sms', 'whatsapp', 'wechat', 'telegram', 'email', 'web', 'voice']) {
     const res = await postSigned(local.url, channel, 'x'.repeat(config.webhook.maxBodyBytes + 1));
     expect({ channel, status: res.status }).toEqual({ channel, status: 413 });
   }

@@ -221,6 +221,27 @@ describe('email through SES', () => {
     expect((await parseSesEmail(plain(), withVerdicts(status, 'PASS'), SOURCE, context)).messages).toHaveLength(1);
   });
 
+  const withAuth = (auth: { spf: string; dkim: string; dmarc: string }) =>
+    ({
+      ...record,
+      ses: { ...record.ses, receipt: { ...record.ses.receipt, spfVerdict: { status: auth.spf }, dkimVerdict: { status: auth.dkim }, dmarcVerdict: { status: auth.dmarc } } },
+    }) as typeof record;
+  const redirected = () => plain(['Reply-To: someone.else@elsewhere.example']);
+
+  test('mail its sending domain disowns (DMARC FAIL) is dropped: a forged From would write on the customer\'s ticket', async () => {
+    expect(await parseSesEmail(redirected(), withAuth({ spf: 'FAIL', dkim: 'FAIL', dmarc: 'FAIL' }), SOURCE, context)).toEqual({ messages: [], ignored: ['dmarc-fail'] });
+  });
+
+  test.each([
+    ['PASS', 'FAIL', 'someone.else@elsewhere.example'],
+    ['FAIL', 'PASS', 'someone.else@elsewhere.example'],
+    ['FAIL', 'FAIL', 'ana@example.com'],
+    ['GRAY', 'GRAY', 'ana@example.com'],
+  ])('SPF %s / DKIM %s: replies go to %s (Reply-To only when SPF or DKIM vouches for the mail)', async (spf, dkim, replyTo) => {
+    const [m] = (await parseSesEmail(redirected(), withAuth({ spf, dkim, dmarc: 'GRAY' }), SOURCE, context)).messages;
+    expect(m!.replyTo).toBe(replyTo);
+  });
+
   test('a record without receipt verdicts is parsed', async () => {
     expect((await parseSesEmail(plain(), {} as typeof record, SOURCE, context)).messages).toHaveLength(1);
   });

@@ -161,11 +161,11 @@ describe('telegram updates', () => {
     expect(only(venue).text).toBe('Location: 37.787927, -122.393751 (Example Shop, 101 Spear St)');
   });
 
-  test('a group message is still a message, answered in the group', () => {
+  test('a group message is still a message, but answered privately, never in the group', () => {
     expect(only(fixture('group.json'))).toMatchObject({
       providerMessageId: '-1001234567890:512',
       customer: { handles: [{ kind: 'channel-user', value: 'telegram:7000000123' }], displayName: 'Mei Chen' },
-      replyTo: '-1001234567890',
+      replyTo: '7000000123',
     });
   });
 
