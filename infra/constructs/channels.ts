@@ -98,7 +98,7 @@ export class Channels extends Construct {
     });
     Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'Only SES writes here (bucket policy scoped to this account and rule) and only the email function reads; server access logs would need a second bucket per deployment, and CloudTrail data events cover audits where policy demands them',
+      reason: 'Only SES writes here (the bucket policy admits SES for this account only) and only the email function reads; server access logs would need a second bucket per deployment, and CloudTrail data events cover audits where policy demands them',
     });
     functions.email.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${MAIL_PREFIX}*`)] }));
     Validations.of(functions.email.role!).acknowledge({

@@ -6,7 +6,7 @@ import type { SwitchboardConfig } from '../../shared/config';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { channels } from '../../shared/channels/registry';
 import { voice } from '../../shared/channels/voice';
-import { localOutbox } from '../../shared/delivery/outbox';
+import { localOutbox, type OutboxEntry } from '../../shared/delivery/outbox';
 import { channelSecrets } from '../../shared/secrets';
 import { repoRoot } from '../constructs/function';
 import { env, type FunctionName, functions, routes } from '../topology';
@@ -50,6 +50,14 @@ export interface LocalSwitchboard {
 }
 
 export const LOCAL_TABLE = 'switchboard-local';
+
+/** An outbox entry as shown: the request as sent, but no credential (a real one may be set locally). */
+function withoutCredentials(entry: OutboxEntry): OutboxEntry {
+  if (entry.kind !== 'http') return entry;
+  const headers = Object.fromEntries(Object.entries(entry.request.headers).map(([k, v]) => [k, k.toLowerCase() === 'authorization' ? `${v.split(' ')[0]} [redacted]` : v]));
+  const url = entry.request.url.replace(/\/bot[^/]+\//, '/bot[redacted]/').replace(/(access_token|secret)=[^&]+/g, '$1=[redacted]');
+  return { ...entry, request: { ...entry.request, url, headers } };
+}
 
 type VoiceFunction = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<Record<string, string>>;
 
@@ -130,7 +138,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalSwitchboar
       if (method !== 'GET') return undefined;
       if (path === '/health') return { status: 200, body: { status: 'ok' } };
       if (path === '/dev/events') return { status: 200, body: Object.fromEntries(bus.delivered) };
-      if (path === '/dev/outbox') return { status: 200, body: { entries: localOutbox.entries } };
+      if (path === '/dev/outbox') return { status: 200, body: { entries: localOutbox.entries.map(withoutCredentials) } };
       return undefined;
     },
   });

@@ -173,7 +173,7 @@ function messageIdsIn(header: string): string[] {
 /**
  * SES writes the MessageId that SendEmail returns into the Message-ID header as
  * `<MessageId@email.amazonses.com>` (or `@<region>.amazonses.com`); a reply to one of our emails
- * then names the same id a delivery recorded.
+ * then names the id delivery recorded for it (as a message of the reply's ticket), so it threads.
  */
 function withoutSesDomain(id: string): string {
   return id.replace(/@(?:email|[a-z]{2}(?:-[a-z]+)+-\d)\.amazonses\.com$/i, '');

@@ -137,8 +137,9 @@ export async function deliverReply(deps: DeliverDeps, replyId: string, receiveCo
   return { delivery, retry, deadLetter: delivery.status === 'failed' && delivery.retryable === true };
 }
 
-/** The ticket's latest delivery and the outcome event; both idempotent, so repeating them is harmless. */
+/** The thread alias, the ticket's latest delivery and the outcome event; all idempotent, so repeating them is harmless. */
 async function announce(deps: DeliverDeps, reply: Reply, delivery: Delivery): Promise<void> {
+  if (delivery.status === 'sent' && delivery.providerMessageId) await deps.store.recordSentAlias(reply.channel, delivery.providerMessageId, reply.ticketId, delivery.at);
   await deps.store.recordLastDelivery(reply.ticketId, {
     replyId: reply.replyId,
     status: delivery.status as 'sent' | 'failed',

@@ -16,5 +16,10 @@ export interface ReplyStore {
   /** Records an attempt's outcome; with `claimedUntil`, only while that claim still holds. False if it did not. */
   recordDelivery(replyId: string, delivery: Delivery, claimedUntil?: string): Promise<boolean>;
   recordFirstResponse(ticketId: string, at: string): Promise<void>;
+  /**
+   * Remembers a sent reply's provider id as a message of its ticket, so a customer message that
+   * answers it (email In-Reply-To, a Telegram or WhatsApp reply) threads to that ticket.
+   */
+  recordSentAlias(channel: string, providerMessageId: string, ticketId: string, at: string): Promise<void>;
   recordLastDelivery(ticketId: string, last: LastDelivery): Promise<void>;
 }

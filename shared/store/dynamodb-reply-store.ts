@@ -4,6 +4,7 @@ import type { Ticket } from '../domain/ticket';
 import type { ReplyStore } from '../replies/ports';
 import type { Delivery, LastDelivery, RecentMessage, Reply } from '../replies/reply';
 import { unlessConditionFails } from './dynamodb-client';
+import { messageIdOf } from '../domain/identity';
 import { keys, stripStorage } from './keys';
 
 /** How far back a reply looks for the customer's latest messages: enough of them, or this many pages of the timeline. */
@@ -117,6 +118,12 @@ export class DynamoDbReplyStore implements ReplyStore {
       ),
     );
     return applied !== undefined;
+  }
+
+  async recordSentAlias(channel: string, providerMessageId: string, ticketId: string, at: string): Promise<void> {
+    // The key ingest's lookup reads for the messages a message answers; no parentKey, so not on the timeline.
+    const key = keys.message(messageIdOf({ channel, providerMessageId }));
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...key, ticketId, receivedAt: at, sentReply: true } }));
   }
 
   /** The first agent reply's time, kept once; no-op for a ticket that is gone. */

@@ -315,3 +315,22 @@ test('a ticket reference to another customer\'s ticket is not followed', async (
   const mine = await ingestMessage(ingestDeps, inbound({ channel: 'email', customer: { handles: [{ kind: 'email', value: 'ana@example.com' }] }, thread: { ticketId: theirs.ticketId, providerMessageIds: [] } }));
   expect(mine.ticketId).not.toBe(theirs.ticketId);
 });
+
+test('a customer message answering a sent reply (an email reply naming its SES id) threads to the reply\'s ticket', async () => {
+  const { deps, outbox, ingestDeps, reply } = await setup();
+  const { ticketId } = await ingestMessage(
+    ingestDeps,
+    inbound({ channel: 'email', providerMessageId: 'first@mail.example.com', replyTo: 'ana@example.com', customer: { handles: [{ kind: 'email', value: 'ana@example.com' }] } }),
+  );
+  const { replyId } = await reply(ticketId, 'Could you send a photo?');
+  const sent = await deliverReply(deps, replyId, 1);
+  expect(outbox.entries[0]!.kind).toBe('ses');
+  const sesId = sent.delivery!.providerMessageId!;
+  const intake = ingestDeps.store as DynamoDbIntakeStore;
+  const { threadTickets, message } = await intake.lookup('email:answer@mail.example.com', [{ kind: 'email', value: 'ana@example.com' }], [`email:${sesId}`]);
+  expect(threadTickets).toEqual([ticketId]);
+  expect(message).toBeUndefined();
+  // The alias is not a message on the timeline.
+  const detail = await new DynamoDbTicketQueries(dynamo.doc, (ingestDeps.store as unknown as { table: string }).table).ticketDetail(ticketId);
+  expect(detail!.messages.map((m) => m.direction)).toEqual(['inbound', 'outbound']);
+});
