@@ -14,13 +14,15 @@ import { safeEqual } from './signatures';
  * within 5 seconds and takes `success` as "received, no passive reply".
  *
  * Replies go through the customer-service message API, allowed within 48 hours of the customer's
- * last message, with an access token from `cgi-bin/token` cached per AppID.
+ * last message, with a stable access token (`cgi-bin/stable_token`) cached per AppID.
  */
 
 /** WeChat's limit for a customer-service text message, in UTF-8 bytes. */
 export const WECHAT_MAX_TEXT_BYTES = 2048;
 
 const LIMITS = { text: 65_536, providerMessageId: 256, replyTo: 512, rawRef: 1024 } as const;
+
+export const STABLE_TOKEN_URL = 'https://api.weixin.qq.com/cgi-bin/stable_token';
 
 /** Renew a cached access token this long before WeChat says it expires. */
 const TOKEN_MARGIN_SECONDS = 300;
@@ -325,10 +327,13 @@ async function requestToken(appId: string, appSecret: string, transport: Transpo
   const failed = (retryable: boolean, reason: string): TokenOutcome => ({ ok: false, result: failure(retryable, redact(reason, secrets)) });
   let response;
   try {
+    // The stable token: each delivery function instance asks for one, and in normal mode asking
+    // again returns the same token instead of voiding the others' (as cgi-bin/token does).
     response = await transport.http({
-      method: 'GET',
-      url: `https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=${encodeURIComponent(appId)}&secret=${encodeURIComponent(appSecret)}`,
-      headers: {},
+      method: 'POST',
+      url: STABLE_TOKEN_URL,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'client_credential', appid: appId, secret: appSecret, force_refresh: false }),
     });
   } catch (error) {
     return failed(true, `WeChat could not be reached for an access token: ${(error as Error)?.message ?? 'network error'}`);

@@ -29,7 +29,7 @@ function successFor(request: ProviderRequest): ProviderResponse {
     case 'api.telegram.org':
       return json({ ok: true, result: { message_id: Number.parseInt(id(3), 16) } });
     case 'api.weixin.qq.com':
-      return pathname.endsWith('/token') ? json({ access_token: `local-${id(8)}`, expires_in: 7200 }) : json({ errcode: 0, errmsg: 'ok' });
+      return pathname.endsWith('token') ? json({ access_token: `local-${id(8)}`, expires_in: 7200 }) : json({ errcode: 0, errmsg: 'ok' });
     default:
       return json({});
   }

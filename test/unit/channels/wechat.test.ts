@@ -250,7 +250,8 @@ describe('wechat reply address', () => {
 });
 
 describe('wechat send', () => {
-  const TOKEN_URL = `https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=${SECRETS.appId}&secret=${SECRETS.appSecret}`;
+  const TOKEN_URL = 'https://api.weixin.qq.com/cgi-bin/stable_token';
+  const TOKEN_BODY = JSON.stringify({ grant_type: 'client_credential', appid: SECRETS.appId, secret: SECRETS.appSecret, force_refresh: false });
   const SEND_URL = 'https://api.weixin.qq.com/cgi-bin/message/custom/send?access_token=FAKE_ACCESS_TOKEN_0123456789';
   const reply = { replyId: 'rpl_9', ticketId: 'tkt_0123456789abcdef', to: OPENID, text: '您好，我们今天会寄出替换件。', subject: 'Damaged order' };
   const answer = (name: string, status = 200): ProviderResponse => ({ status, body: fixture(name) });
@@ -270,7 +271,7 @@ describe('wechat send', () => {
     const transport = new RecordingTransport(token(), answer('send-ok.json'));
     expect(await send(transport)).toEqual({ ok: true, providerMessageId: 'wechat:rpl_9' });
     expect(transport.requests).toEqual([
-      { method: 'GET', url: TOKEN_URL, headers: {} },
+      { method: 'POST', url: TOKEN_URL, headers: { 'content-type': 'application/json' }, body: TOKEN_BODY },
       { method: 'POST', url: SEND_URL, headers: { 'Content-Type': 'application/json' }, body: expect.any(String) },
     ]);
     expect(JSON.parse(transport.requests[1]!.body!)).toEqual({ touser: OPENID, msgtype: 'text', text: { content: '您好，我们今天会寄出替换件。' } });
@@ -281,17 +282,17 @@ describe('wechat send', () => {
     await send(transport);
     clock += (7200 - 301) * 1000;
     await send(transport);
-    expect(transport.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
+    expect(transport.requests.filter((r) => r.url === TOKEN_URL)).toHaveLength(1);
     clock += 2 * 1000;
     await send(transport);
-    expect(transport.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'POST', 'GET', 'POST']);
+    expect(transport.requests.map((r) => (r.url === TOKEN_URL ? 'token' : 'send'))).toEqual(['token', 'send', 'send', 'token', 'send']);
   });
 
   test('concurrent sends share one token request', async () => {
     const transport = new RecordingTransport(token(), answer('send-ok.json'), answer('send-ok.json'));
     const results = await Promise.all([send(transport), send(transport, { replyId: 'rpl_10' })]);
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(transport.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
+    expect(transport.requests.filter((r) => r.url === TOKEN_URL)).toHaveLength(1);
   });
 
   test('a rejected token (40001) is dropped and the send retried with a new one', async () => {
@@ -308,7 +309,7 @@ describe('wechat send', () => {
     const transport = new RecordingTransport(token(), { status: 200, body: JSON.stringify(body) }, token(), answer('send-ok.json'));
     expect(await send(transport)).toMatchObject({ ok: false, retryable: true });
     await send(transport);
-    expect(transport.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'GET', 'POST']);
+    expect(transport.requests.map((r) => (r.url === TOKEN_URL ? 'token' : 'send'))).toEqual(['token', 'send', 'token', 'send']);
   });
 
   test.each([
@@ -342,7 +343,7 @@ describe('wechat send', () => {
   });
 
   test('no reason ever contains the AppSecret or the access token', async () => {
-    const leaky = new Error(`request to ${TOKEN_URL} failed`);
+    const leaky = new Error(`request to ${TOKEN_URL} with ${TOKEN_BODY} failed`);
     const echo = { status: 200, body: JSON.stringify({ errcode: 99999, errmsg: `bad FAKE_ACCESS_TOKEN_0123456789 ${SECRETS.appSecret} ${'x'.repeat(400)}` }) };
     const first = new RecordingTransport(leaky);
     const second = new RecordingTransport(token(), echo);
