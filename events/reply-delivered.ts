@@ -1,20 +1,20 @@
 import * as z from 'zod';
 import { defineEvent, eventEnvelope } from './define';
 
-const replyKind = z.enum(['reply', 'notification']);
+/** What both delivery outcomes say about the reply. */
+const replyFields = {
+  replyId: z.string(),
+  ticketId: z.string(),
+  customerId: z.string(),
+  kind: z.enum(['reply', 'notification']),
+  channel: z.string(),
+  attempts: z.number().int().positive(),
+};
 
 export const ReplyDelivered = defineEvent({
   detailType: 'ReplyDelivered',
   description: "An agent's reply or a notification was accepted by the customer's channel provider.",
-  schema: eventEnvelope.extend({
-    replyId: z.string(),
-    ticketId: z.string(),
-    customerId: z.string(),
-    kind: replyKind,
-    channel: z.string(),
-    providerMessageId: z.string(),
-    attempts: z.number().int().positive(),
-  }),
+  schema: eventEnvelope.extend({ ...replyFields, providerMessageId: z.string() }),
   example: {
     eventId: 'rpl_1d2c3b4a5f6e7d8c:delivered',
     version: 1,
@@ -33,14 +33,9 @@ export const ReplyDeliveryFailed = defineEvent({
   detailType: 'ReplyDeliveryFailed',
   description: "A reply or notification could not be delivered: the provider refused it, or every retry failed. The reply and the ticket show the provider's reason (not in the event: providers quote the recipient in it).",
   schema: eventEnvelope.extend({
-    replyId: z.string(),
-    ticketId: z.string(),
-    customerId: z.string(),
-    kind: replyKind,
-    channel: z.string(),
+    ...replyFields,
     /** False when retrying could not help (the provider refused it); true when the retries ran out. */
     retryable: z.boolean(),
-    attempts: z.number().int().positive(),
   }),
   example: {
     eventId: 'rpl_1d2c3b4a5f6e7d8c:failed',

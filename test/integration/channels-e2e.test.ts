@@ -5,6 +5,7 @@ import { localClient } from '../../infra/local/dynamodb';
 import { documentClient } from '../../shared/store/dynamodb-client';
 import { issueDevToken } from '../../infra/local/dev-tokens';
 import { type LocalSwitchboard, startLocal } from '../../infra/local/runtime';
+import { eventually } from '../support/eventually';
 import { signWeChatQuery } from '../../shared/channels/wechat';
 import { parseConfig } from '../../shared/config';
 import type { OutboxEntry } from '../../shared/delivery/outbox';
@@ -29,16 +30,6 @@ afterAll(() => local?.close());
 
 const api = (path: string, init: RequestInit = {}) =>
   fetch(`${local.url}${path}`, { ...init, headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 type Detail = { ticket: { ticketId: string; customerId: string; lastChannel: string }; messages: { channel: string; direction: string; text: string; delivery?: { status: string } }[] };
 

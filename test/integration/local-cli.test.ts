@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { signWebRequest } from '../../shared/channels/web';
+import { eventually } from '../support/eventually';
 
 /**
  * The README's first steps as a newcomer takes them: `npm start` prints where it runs and what to
@@ -62,14 +63,6 @@ async function tickets(url: string, bearer: string): Promise<{ ticketId: string;
   const res = await fetch(`${url}/tickets`, { headers: { authorization: `Bearer ${bearer}` } });
   expect(res.status).toBe(200);
   return ((await res.json()) as { tickets: { ticketId: string; subject: string }[] }).tickets;
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    const value = await probe();
-    if (value !== undefined) return value;
-  }
-  throw new Error('condition not met in time');
 }
 
 test('npm start, the printed message, npm run token, a restart that keeps tickets, and --fresh', async () => {

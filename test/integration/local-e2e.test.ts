@@ -3,6 +3,7 @@ import { parseConfig } from '../../shared/config';
 import { signWebRequest } from '../../shared/channels/web';
 import { issueDevToken } from '../../infra/local/dev-tokens';
 import { type LocalSwitchboard, startLocal } from '../../infra/local/runtime';
+import { eventually } from '../support/eventually';
 
 /**
  * The whole system as `npm start` runs it: HTTP → webhook function → SQS (fauxqs) → ingest
@@ -29,16 +30,6 @@ async function postWeb(body: unknown, options: { secret?: string; timestamp?: nu
 }
 
 const get = (path: string, token = agentToken) => fetch(`${local.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('health answers once ready', async () => {
   const res = await fetch(`${local.url}/health`);
