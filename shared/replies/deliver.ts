@@ -56,9 +56,8 @@ function draftReply(ticket: Ticket, route: Route, fields: Pick<Reply, 'replyId' 
 
 /**
  * An agent's reply: recorded on the ticket (which keeps its first-response time), then queued for
- * delivery. A retried request with the same Idempotency-Key returns the same reply and queues it
- * at most until it is queued once. If the queue refuses it, the reply shows as failed and the
- * caller gets a 503 to retry.
+ * delivery. A retried request with the same Idempotency-Key returns the same reply, sent once. If
+ * the queue refuses it, the reply shows as failed and the caller gets a 503 to retry.
  */
 export async function createReply(
   deps: ReplyDeps & { readonly queue: JobQueue<DeliveryJob>; readonly random: () => string },
@@ -77,22 +76,22 @@ export async function createReply(
   });
   const reply = await deps.store.createReply(draft);
   await deps.store.recordFirstResponse(ticket.ticketId, reply.createdAt);
-  // A repeated request queues again what may never have been queued (an earlier attempt failed or
-  // stopped before queueing); a duplicate job is harmless, as delivery takes a reply once.
-  const notQueued = reply.delivery.attempts === 0 && (reply.delivery.status === 'queued' || reply.delivery.status === 'failed');
-  if (reply !== draft && !notQueued) return reply;
-  if (reply === draft && reply.delivery.status !== 'queued') return reply;
+  // Queued unless an attempt took it already, or it is only recorded. A repeated request queues
+  // again what an earlier one may have failed or stopped before queueing: a duplicate job is
+  // harmless, as delivery takes a reply once.
+  const { status, attempts } = reply.delivery;
+  if (attempts > 0 || (status !== 'queued' && status !== 'failed')) return reply;
   try {
     await deps.queue.enqueue({ kind: 'reply', replyId: reply.replyId });
   } catch {
     await deps.store
-      .recordDelivery(reply.replyId, { status: 'failed', attempts: 0, at: deps.now().toISOString(), reason: 'The reply could not be queued for delivery.', retryable: true })
+      .recordDelivery(reply.replyId, { status: 'failed', attempts: 0, at: deps.now().toISOString(), reason: 'The reply could not be queued for delivery.', retryable: true }, { unattempted: true })
       .catch(() => undefined); // Still `queued`, with no job: the retry below queues it.
     throw problems.unavailable('The reply could not be queued; send it again (with the same Idempotency-Key to avoid a duplicate).');
   }
-  if (!notQueued) return reply;
+  if (status === 'queued') return reply;
   const queued: Delivery = { status: 'queued', attempts: 0, at: deps.now().toISOString() };
-  await deps.store.recordDelivery(reply.replyId, queued);
+  await deps.store.recordDelivery(reply.replyId, queued, { unattempted: true });
   return { ...reply, delivery: queued };
 }
 
@@ -132,7 +131,7 @@ export async function deliverReply(deps: DeliverDeps, replyId: string, receiveCo
   const result = await attemptSend(deps, reply);
   const lastChance = receiveCount >= deps.config.delivery.maxAttempts;
   const { delivery, retry } = afterAttempt(result, reply.delivery.attempts + 1, lastChance, deps.now().toISOString());
-  if (!(await deps.store.recordDelivery(reply.replyId, delivery, leaseUntil))) return { retry: false, deadLetter: false };
+  if (!(await deps.store.recordDelivery(reply.replyId, delivery, { claimedUntil: leaseUntil }))) return { retry: false, deadLetter: false };
   if (delivery.status === 'sent' || delivery.status === 'failed') await announce(deps, reply, delivery);
   return { delivery, retry, deadLetter: delivery.status === 'failed' && delivery.retryable === true };
 }

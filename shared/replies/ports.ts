@@ -2,6 +2,12 @@ import type { CustomerHandle } from '../../events/inbound-message';
 import type { Ticket } from '../domain/ticket';
 import type { Delivery, LastDelivery, RecentMessage, Reply } from './reply';
 
+/**
+ * When a delivery may change: an attempt's outcome only while its hold (`claimedUntil`) lasts;
+ * the queueing bookkeeping only while no attempt has taken the reply.
+ */
+export type DeliveryGuard = { readonly claimedUntil: string } | { readonly unattempted: true };
+
 /** What replies and their delivery need from storage. */
 export interface ReplyStore {
   ticket(ticketId: string): Promise<Ticket | undefined>;
@@ -13,8 +19,8 @@ export interface ReplyStore {
   reply(replyId: string): Promise<Reply | undefined>;
   /** Takes the reply for one attempt if `needsAttempt` holds for it now; the reply as taken, or undefined. */
   claimDelivery(replyId: string, now: string, leaseUntil: string): Promise<Reply | undefined>;
-  /** Records an attempt's outcome; with `claimedUntil`, only while that claim still holds. False if it did not. */
-  recordDelivery(replyId: string, delivery: Delivery, claimedUntil?: string): Promise<boolean>;
+  /** Records a delivery's new state if the guard holds; false if it did not. */
+  recordDelivery(replyId: string, delivery: Delivery, guard: DeliveryGuard): Promise<boolean>;
   recordFirstResponse(ticketId: string, at: string): Promise<void>;
   /**
    * Remembers a sent reply's provider id as a message of its ticket, so a customer message that

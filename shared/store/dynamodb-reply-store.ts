@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerHandle } from '../../events/inbound-message';
 import type { Ticket } from '../domain/ticket';
-import type { ReplyStore } from '../replies/ports';
+import type { DeliveryGuard, ReplyStore } from '../replies/ports';
 import type { Delivery, LastDelivery, RecentMessage, Reply } from '../replies/reply';
 import { unlessConditionFails } from './dynamodb-client';
 import { messageIdOf } from '../domain/identity';
@@ -102,18 +102,20 @@ export class DynamoDbReplyStore implements ReplyStore {
     return out && stripStorage<Reply>(out.Attributes!);
   }
 
-  async recordDelivery(replyId: string, delivery: Delivery, claimedUntil?: string): Promise<boolean> {
+  async recordDelivery(replyId: string, delivery: Delivery, guard: DeliveryGuard): Promise<boolean> {
+    const condition =
+      'claimedUntil' in guard
+        ? { expression: 'delivery.#status = :sending AND delivery.leaseUntil = :claim', values: { ':sending': 'sending', ':claim': guard.claimedUntil } }
+        : { expression: 'delivery.#status IN (:queued, :failed) AND delivery.attempts = :zero', values: { ':queued': 'queued', ':failed': 'failed', ':zero': 0 } };
     const applied = await unlessConditionFails(
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.reply(replyId),
           UpdateExpression: 'SET delivery = :delivery',
-          ConditionExpression: claimedUntil
-            ? 'attribute_exists(pk) AND delivery.#status = :sending AND delivery.leaseUntil = :claim'
-            : 'attribute_exists(pk) AND delivery.#status <> :sent',
+          ConditionExpression: `attribute_exists(pk) AND ${condition.expression}`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':delivery': delivery, ...(claimedUntil ? { ':sending': 'sending', ':claim': claimedUntil } : { ':sent': 'sent' }) },
+          ExpressionAttributeValues: { ':delivery': delivery, ...condition.values },
         }),
       ),
     );
