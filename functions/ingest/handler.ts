@@ -13,7 +13,7 @@ import { requiredEnv } from '../../shared/env';
 import { mergeWindowMs } from '../../shared/runtime';
 import { documentClient } from '../../shared/store/dynamodb-client';
 import { DynamoDbIntakeStore } from '../../shared/store/dynamodb-intake-store';
-import { REDELIVERY_ATTRIBUTE } from '../../shared/queue/sqs-message-queue';
+import { REDELIVERY_ATTRIBUTE } from '../../shared/queue/attributes';
 import { withPowertools } from '../commons/handler';
 import { logger, metricNames, metrics } from '../commons/powertools';
 

@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { InboundMessage } from '../../events/inbound-message';
+import { REDELIVERY_ATTRIBUTE } from './attributes';
 
 export interface EnqueueOptions {
   /**
@@ -14,8 +15,7 @@ export interface MessageQueue {
   enqueue(messages: readonly InboundMessage[], options?: EnqueueOptions): Promise<void>;
 }
 
-/** The message attribute that carries `redelivery`. */
-export const REDELIVERY_ATTRIBUTE = 'redelivery';
+export { REDELIVERY_ATTRIBUTE };
 
 /** SQS takes at most 10 entries in one batch, and 256 KiB in one message and in one batch. */
 const BATCH_ENTRIES = 10;
