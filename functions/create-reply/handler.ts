@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { env, queueSpec } from '../../infra/topology';
-import { channels } from '../../shared/channels/registry';
+import { replyAddresses } from '../../shared/channels/reply-addresses';
 import { requiredEnv } from '../../shared/env';
 import { callerOf, requireGroup } from '../../shared/http/caller';
 import { jsonResponse, problems } from '../../shared/http/problem';
@@ -21,7 +21,7 @@ const deps = {
   store: new DynamoDbReplyStore(documentClient(), requiredEnv(env.table)),
   queue: new SqsJobQueue<DeliveryJob>(new SQSClient({ useQueueUrlAsEndpoint: false }), requiredEnv(queueSpec('delivery').urlEnv)),
   config: runtimeConfig(),
-  channels,
+  replyAddresses,
   now: () => new Date(),
   random: randomUUID,
 };

@@ -6,6 +6,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { TicketStatusChanged } from '../../events';
 import { env, queueSpec } from '../../infra/topology';
 import { channels } from '../../shared/channels/registry';
+import { replyAddresses } from '../../shared/channels/reply-addresses';
 import { localOutbox } from '../../shared/delivery/outbox';
 import { internetTransport } from '../../shared/delivery/transport';
 import { requiredEnv } from '../../shared/env';
@@ -23,6 +24,7 @@ const deps: DeliverDeps = {
   store: new DynamoDbReplyStore(documentClient(), requiredEnv(env.table)),
   config: runtimeConfig(),
   channels,
+  replyAddresses,
   now: () => new Date(),
   transport: process.env[env.transport] === 'outbox' ? localOutbox : internetTransport(),
   secretsOf: channelSecrets,

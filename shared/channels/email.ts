@@ -5,6 +5,7 @@ import * as z from 'zod';
 import type { AttachmentRef, CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { HttpProblem, problems } from '../http/problem';
 import { type Channel, type DeliveryResult, isRetryableStatus, type OutboundReply, type ParseContext, type ParsedWebhook, type SesEmail } from './channel';
+import { replyAddresses } from './reply-addresses';
 import { acceptedResponse, clamp, failure, permanent, sentAtFromMillis } from './common';
 import { verifySignedRequest } from './web';
 
@@ -506,9 +507,7 @@ export const email: Channel = {
     return acceptedResponse(messages, { ignored });
   },
 
-  replyAddress(handles) {
-    return handles.find((h) => h.kind === 'email')?.value;
-  },
+  replyAddress: replyAddresses.email,
 
   async send(reply, context) {
     const from = typeof context.settings.from === 'string' ? context.settings.from.trim() : '';

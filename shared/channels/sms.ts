@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { AttachmentRef, CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { problems } from '../http/problem';
 import { type Channel, isRetryableStatus, type WebhookRequest } from './channel';
+import { replyAddresses } from './reply-addresses';
 import { clamp, failure, redact, tryJson } from './common';
 import { safeEqual } from './signatures';
 import { normalizePhone } from './web';
@@ -186,11 +187,7 @@ export const sms: Channel = {
     return { statusCode: 200, headers: { 'content-type': 'text/xml' }, body: '<?xml version="1.0" encoding="UTF-8"?><Response/>' };
   },
 
-  replyAddress(handles, settings) {
-    const phone = handles.find((h) => h.kind === 'phone')?.value;
-    if (!phone) return undefined;
-    return typeof settings.from === 'string' && settings.from.startsWith('whatsapp:') ? `whatsapp:${phone}` : phone;
-  },
+  replyAddress: replyAddresses.sms,
 
   async send(reply, { secrets, settings, transport }) {
     const from = typeof settings.from === 'string' ? settings.from : '';

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { AttachmentRef, CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, problems } from '../http/problem';
 import { type Channel, isRetryableStatus } from './channel';
+import { replyAddresses } from './reply-addresses';
 import { clamp, failure, redact, sentAtFromUnix, tryJson } from './common';
 import { safeEqual } from './signatures';
 import { normalizePhone, parseJsonBody } from './web';
@@ -246,10 +247,7 @@ export const telegram: Channel = {
     return { statusCode: 200 };
   },
 
-  replyAddress(handles) {
-    const id = handles.find((h) => h.kind === 'channel-user' && /^telegram:\d+$/.test(h.value))?.value.slice('telegram:'.length);
-    return id || undefined;
-  },
+  replyAddress: replyAddresses.telegram,
 
   async send(reply, { secrets, transport }) {
     const { botToken } = secrets;

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import type { AttachmentRef, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, HttpProblem, problems } from '../http/problem';
 import { type Channel, type ChannelContext, type ChannelSecrets, type DeliveryResult, isRetryableStatus, type ParseContext, type Transport, type WebhookRequest } from './channel';
+import { replyAddresses } from './reply-addresses';
 import { clamp, failure, ignoredKind, permanent, redact, sentAtFromUnix, tryJson } from './common';
 import { safeEqual } from './signatures';
 
@@ -179,10 +180,7 @@ export const wechat: Channel = {
     return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'success' };
   },
 
-  replyAddress(handles) {
-    const user = handles.find((h) => h.kind === 'channel-user' && h.value.startsWith('wechat:'));
-    return user ? user.value.slice('wechat:'.length) : undefined;
-  },
+  replyAddress: replyAddresses.wechat,
 
   async send(reply, { secrets, transport }) {
     const openid = reply.to.trim();

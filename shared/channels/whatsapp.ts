@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { AttachmentRef, CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, HttpProblem, problems } from '../http/problem';
 import { type Channel, type ChannelSecrets, type DeliveryResult, isRetryableStatus, type ParseContext } from './channel';
+import { phoneNumberIdOf, replyAddresses } from './reply-addresses';
 import { clamp, failure, ignoredKind, permanent, redact, sentAtFromUnix, tryJson } from './common';
 import { hmacSha256Hex, safeEqual } from './signatures';
 import { normalizePhone, parseJsonBody } from './web';
@@ -166,11 +167,7 @@ export const whatsapp: Channel = {
     return { statusCode: 200 };
   },
 
-  replyAddress(handles, settings) {
-    const phoneNumberId = phoneNumberIdOf(settings);
-    const phone = handles.find((h) => h.kind === 'phone');
-    return phoneNumberId && phone ? `${phoneNumberId}:${phone.value.slice(1)}` : undefined;
-  },
+  replyAddress: replyAddresses.whatsapp,
 
   async send(reply, { secrets, settings, transport }) {
     const address = parseAddress(reply.to, phoneNumberIdOf(settings));
@@ -298,11 +295,6 @@ function handleOf(from: string, region: string): CustomerHandle {
   const digits = /^\+?(\d{6,15})$/.exec(from)?.[1];
   const e164 = digits ? normalizePhone(`+${digits}`, region) : undefined;
   return e164 ? { kind: 'phone', value: e164 } : { kind: 'channel-user', value: `whatsapp:${from}` };
-}
-
-function phoneNumberIdOf(settings: Readonly<Record<string, unknown>>): string | undefined {
-  const id = settings.phoneNumberId;
-  return typeof id === 'string' && /^\d{1,32}$/.test(id) ? id : undefined;
 }
 
 function graphVersionOf(settings: Readonly<Record<string, unknown>>): string {

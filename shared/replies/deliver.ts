@@ -1,6 +1,7 @@
 import { domainEvent, ReplyDelivered, ReplyDeliveryFailed, type TicketStatusChanged } from '../../events';
 import type { Caller } from '../http/caller';
 import type { Channel, ChannelSecrets, Transport } from '../channels/channel';
+import type { ReplyAddressOf } from '../channels/reply-addresses';
 import type { SwitchboardConfig } from '../config';
 import type { Ticket } from '../domain/ticket';
 import { problems } from '../http/problem';
@@ -25,7 +26,8 @@ import {
 export interface ReplyDeps {
   readonly store: ReplyStore;
   readonly config: SwitchboardConfig;
-  readonly channels: Readonly<Record<string, Channel>>;
+  /** The channels with a reply API and how each addresses a customer (shared/channels/reply-addresses.ts). */
+  readonly replyAddresses: Readonly<Record<string, ReplyAddressOf>>;
   readonly now: () => Date;
 }
 
@@ -37,7 +39,7 @@ const settingsOf = (config: SwitchboardConfig) => (channel: string) => {
 
 async function routeFor(deps: ReplyDeps, ticket: Ticket, requested: string | undefined): Promise<Route> {
   const [recent, handles] = await Promise.all([deps.store.recentMessages(ticket.ticketId), deps.store.handles(ticket.customerId)]);
-  return chooseRoute({ lastChannel: ticket.lastChannel, requested, recent, handles, channels: deps.channels, settingsOf: settingsOf(deps.config) });
+  return chooseRoute({ lastChannel: ticket.lastChannel, requested, recent, handles, replyAddresses: deps.replyAddresses, settingsOf: settingsOf(deps.config) });
 }
 
 function draftReply(ticket: Ticket, route: Route, fields: Pick<Reply, 'replyId' | 'kind' | 'text' | 'author' | 'createdAt'>): Reply {
@@ -96,6 +98,7 @@ export async function createReply(
 }
 
 export interface DeliverDeps extends ReplyDeps {
+  readonly channels: Readonly<Record<string, Channel>>;
   readonly transport: Transport;
   readonly secretsOf: (channel: string, fields: readonly string[]) => Promise<ChannelSecrets>;
   readonly publisher: EventPublisher;

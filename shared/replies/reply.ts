@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { Actor } from '../../events/ticket-status';
 import type { CustomerHandle } from '../../events/inbound-message';
-import type { Channel, DeliveryResult } from '../channels/channel';
+import type { DeliveryResult } from '../channels/channel';
+import type { ReplyAddressOf } from '../channels/reply-addresses';
 import { fieldErrors, HttpProblem, problems } from '../http/problem';
 
 /**
@@ -99,8 +100,9 @@ export interface RouteInput {
   /** The ticket's inbound messages, newest first. */
   readonly recent: readonly RecentMessage[];
   readonly handles: readonly CustomerHandle[];
-  readonly channels: Readonly<Record<string, Pick<Channel, 'send' | 'replyAddress'>>>;
-  /** A channel's settings when it is enabled, undefined otherwise. */
+  /** The channels with a reply API, and how each addresses a customer from their handles. */
+  readonly replyAddresses: Readonly<Record<string, ReplyAddressOf>>;
+  /** A channel's settings when it is enabled, undefined otherwise (and for a channel that does not exist). */
   readonly settingsOf: (channel: string) => Readonly<Record<string, unknown>> | undefined;
 }
 
@@ -119,23 +121,23 @@ export interface Route {
  */
 export function chooseRoute(input: RouteInput): Route {
   const addressOn = (channel: string): Route | undefined => {
-    const module = input.channels[channel];
+    const addressOf = Object.hasOwn(input.replyAddresses, channel) ? input.replyAddresses[channel] : undefined;
     const settings = input.settingsOf(channel);
-    if (!module?.send || !settings) return undefined;
+    if (!addressOf || !settings) return undefined;
     const latest = input.recent.find((m) => m.channel === channel && m.replyTo);
     if (latest) return { channel, to: latest.replyTo!, inReplyTo: latest.providerMessageId };
-    const to = module.replyAddress?.(input.handles, settings);
+    const to = addressOf(input.handles, settings);
     return to ? { channel, to } : undefined;
   };
 
   if (input.requested) {
-    if (!input.channels[input.requested] || !input.settingsOf(input.requested)) {
+    if (!input.settingsOf(input.requested)) {
       throw problems.badRequest(`There is no enabled channel "${input.requested}".`, [{ field: 'channel', message: 'not an enabled channel' }]);
     }
     const route = addressOn(input.requested);
     if (route) return route;
-    if (!input.channels[input.requested]!.send) return { channel: input.requested };
-    const possible = Object.keys(input.channels).filter((c) => addressOn(c));
+    if (!Object.hasOwn(input.replyAddresses, input.requested)) return { channel: input.requested };
+    const possible = Object.keys(input.replyAddresses).filter((c) => addressOn(c));
     throw new HttpProblem(409, 'no-address', 'The customer cannot be reached there', `The customer has no address on channel "${input.requested}". Reachable on: ${possible.join(', ') || 'none'}.`, {
       reachableOn: possible,
     });

@@ -1,4 +1,5 @@
 import { channels } from '../../shared/channels/registry';
+import { replyAddresses } from '../../shared/channels/reply-addresses';
 import { parseConfig } from '../../shared/config';
 import { Outbox } from '../../shared/delivery/outbox';
 import { ingestMessage } from '../../shared/ingest/ingest-message';
@@ -40,6 +41,7 @@ async function setup(configOverrides: Record<string, unknown> = {}) {
     store,
     config,
     channels,
+    replyAddresses,
     now: () => new Date('2026-11-23T10:00:00.000Z'),
     transport: outbox,
     secretsOf: async (_c, fields) => Object.fromEntries(fields.map((f) => [f, `secret-${f}`])),

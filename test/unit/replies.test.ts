@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { channels } from '../../shared/channels/registry';
+import { replyAddresses } from '../../shared/channels/reply-addresses';
 import { parseConfig } from '../../shared/config';
 import { afterAttempt, backoffSeconds, chooseRoute, fillTemplate, needsAttempt, notificationIdFor, parseReplyRequest, replyIdFor, type RouteInput } from '../../shared/replies/reply';
 import { problemOf } from '../support/problems';
@@ -16,11 +17,16 @@ const base: RouteInput = {
     { kind: 'phone', value: '+14155550123' },
     { kind: 'email', value: 'ana@example.com' },
   ],
-  channels,
+  replyAddresses,
   settingsOf,
 };
 
 describe('where a reply goes', () => {
+  test('the channels that can be addressed are exactly the channels that can send, using the same rule', () => {
+    expect(Object.keys(replyAddresses).sort()).toEqual(Object.values(channels).filter((c) => c.send).map((c) => c.name).sort());
+    for (const [name, addressOf] of Object.entries(replyAddresses)) expect(channels[name]!.replyAddress).toBe(addressOf);
+  });
+
   test('by default, to the last channel, at the address the customer wrote from, answering their message', () => {
     expect(chooseRoute(base)).toEqual({ channel: 'sms', to: 'whatsapp:+14155550123', inReplyTo: 'SM1' });
   });
