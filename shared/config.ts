@@ -121,6 +121,12 @@ export const configSchema = z
 
 export type SwitchboardConfig = z.infer<typeof configSchema>;
 
+/** A channel's section of the config (`channels.<name>`), if it names a channel and that channel is enabled. */
+export function enabledChannelSettings(config: SwitchboardConfig, name: string): ({ enabled: true } & Readonly<Record<string, unknown>>) | undefined {
+  const settings = Object.hasOwn(config.channels, name) ? (config.channels as Record<string, { enabled: boolean }>)[name] : undefined;
+  return settings?.enabled ? (settings as { enabled: true } & Record<string, unknown>) : undefined;
+}
+
 export class ConfigError extends Error {}
 
 export function parseConfig(input: unknown, source = 'config'): SwitchboardConfig {

@@ -5,6 +5,7 @@ import { queues } from '../../infra/topology';
 import { HttpProblem } from '../../shared/http/problem';
 import { SqsMessageQueue } from '../../shared/queue/sqs-message-queue';
 import { requiredEnv } from '../../shared/env';
+import { enabledChannelSettings } from '../../shared/config';
 import { runtimeConfig } from '../../shared/runtime';
 import { channelSecrets } from '../../shared/secrets';
 import { publicUrlOf } from '../../shared/webhooks/public-url';
@@ -26,8 +27,8 @@ export const handler = httpHandler(async (event: APIGatewayProxyEventV2) => {
   const channel = event.pathParameters?.channel ?? '';
   const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-  const configuredUrl = (deps.config.channels as Record<string, { webhookUrl?: string | null } | undefined>)[channel]?.webhookUrl;
-  const url = publicUrlOf(event, headers, configuredUrl);
+  const configuredUrl = enabledChannelSettings(deps.config, channel)?.webhookUrl;
+  const url = publicUrlOf(event, headers, typeof configuredUrl === 'string' ? configuredUrl : undefined);
   try {
     const received = await receiveWebhook(channel, { method: event.requestContext.http.method, headers, query: event.queryStringParameters ?? {}, rawBody, url }, deps);
     count(metricNames.messagesReceived, 'channel', received.channel, received.accepted);

@@ -7,7 +7,7 @@ import { HttpProblem, problems } from '../http/problem';
 import { type Channel, type DeliveryResult, isRetryableStatus, type OutboundReply, type ParseContext, type ParsedWebhook, type SesEmail } from './channel';
 import { replyAddresses } from './reply-addresses';
 import { acceptedResponse, clamp, failure, permanent, sentAtFromMillis } from './common';
-import { verifySignedRequest } from './web';
+import { signedLikeWeb } from './web';
 
 /**
  * Email, received by Amazon SES (a receipt rule stores the raw MIME in S3 and invokes the email
@@ -491,13 +491,7 @@ export function sesFailure(error: unknown): DeliveryResult {
 export const email: Channel = {
   name: 'email',
   contentTypes: ['message/rfc822'],
-  secretFields: ['signingSecret'],
-
-  verify(request, context) {
-    const secret = context.secrets.signingSecret;
-    if (!secret) throw problems.unauthorized('The email channel has no signing secret; requests cannot be verified.');
-    verifySignedRequest(request, secret, context.now, context.maxClockSkewSeconds);
-  },
+  ...signedLikeWeb,
 
   parse(request, context) {
     return parseEmail(request.rawBody, context);

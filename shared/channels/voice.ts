@@ -3,7 +3,7 @@ import type { CustomerHandle, InboundMessage } from '../../events/inbound-messag
 import { fieldErrors, problems } from '../http/problem';
 import type { Channel, ParseContext } from './channel';
 import { acceptedResponse, clamp } from './common';
-import { normalizePhone, parseJsonBody, verifySignedRequest } from './web';
+import { normalizePhone, parseJsonBody, signedLikeWeb } from './web';
 
 /**
  * Amazon Connect: a contact flow's "Invoke AWS Lambda function" block sends the contact's data; the
@@ -72,11 +72,7 @@ export function contactMessage(event: unknown, context: ParseContext): InboundMe
 export const voice: Channel = {
   name: 'voice',
   contentTypes: ['application/json'],
-  secretFields: ['signingSecret'],
-
-  verify(request, context) {
-    verifySignedRequest(request, context.secrets.signingSecret!, context.now, context.maxClockSkewSeconds);
-  },
+  ...signedLikeWeb,
 
   parse(request, context) {
     return { messages: [contactMessage(parseJsonBody(request), context)], ignored: [] };

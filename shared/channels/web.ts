@@ -84,14 +84,20 @@ export function parseJsonBody(request: WebhookRequest): unknown {
   }
 }
 
+/** The secret and check of every channel whose senders sign like this one (email and voice over HTTP too). */
+export const signedLikeWeb: Pick<Channel, 'secretFields' | 'verify'> = {
+  secretFields: ['signingSecret'],
+  verify(request, context) {
+    const secret = context.secrets.signingSecret;
+    if (!secret) throw problems.unauthorized('The channel has no signing secret; requests cannot be verified.');
+    verifySignedRequest(request, secret, context.now, context.maxClockSkewSeconds);
+  },
+};
+
 export const web: Channel = {
   name: 'web',
   contentTypes: ['application/json'],
-  secretFields: ['signingSecret'],
-
-  verify(request, context) {
-    verifySignedRequest(request, context.secrets.signingSecret!, context.now, context.maxClockSkewSeconds);
-  },
+  ...signedLikeWeb,
 
   parse(request, context) {
     const result = webPayload.safeParse(parseJsonBody(request));

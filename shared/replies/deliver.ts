@@ -2,7 +2,7 @@ import { domainEvent, ReplyDelivered, ReplyDeliveryFailed, type TicketStatusChan
 import type { Caller } from '../http/caller';
 import type { Channel, ChannelSecrets, Transport } from '../channels/channel';
 import type { ReplyAddressOf } from '../channels/reply-addresses';
-import type { SwitchboardConfig } from '../config';
+import { enabledChannelSettings, type SwitchboardConfig } from '../config';
 import type { Ticket } from '../domain/ticket';
 import { problems } from '../http/problem';
 import type { EventPublisher } from '../ingest/ports';
@@ -31,11 +31,7 @@ export interface ReplyDeps {
   readonly now: () => Date;
 }
 
-/** A channel's settings when it is enabled. */
-const settingsOf = (config: SwitchboardConfig) => (channel: string) => {
-  const settings = (config.channels as Record<string, ({ enabled: boolean } & Record<string, unknown>) | undefined>)[channel];
-  return settings?.enabled ? settings : undefined;
-};
+const settingsOf = (config: SwitchboardConfig) => (channel: string) => enabledChannelSettings(config, channel);
 
 async function routeFor(deps: ReplyDeps, ticket: Ticket, requested: string | undefined): Promise<Route> {
   const [recent, handles] = await Promise.all([deps.store.recentMessages(ticket.ticketId), deps.store.handles(ticket.customerId)]);
@@ -77,7 +73,8 @@ export async function createReply(
     createdAt,
   });
   const reply = await deps.store.createReply(draft);
-  await deps.store.recordFirstResponse(ticket.ticketId, reply.createdAt);
+  // The ticket was just read: a write only for its first reply (a retry of that one writes it again, harmlessly).
+  if (!ticket.firstResponseAt) await deps.store.recordFirstResponse(ticket.ticketId, reply.createdAt);
   // Queued unless an attempt took it already, or it is only recorded. A repeated request queues
   // again what an earlier one may have failed or stopped before queueing: a duplicate job is
   // harmless, as delivery takes a reply once.

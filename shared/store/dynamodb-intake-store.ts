@@ -5,6 +5,7 @@ import { type Change, joinableStatuses, type Ticket, type TicketSeed } from '../
 import type { AuditEntry, Customer, IntakeStore, StoredMessage } from '../ingest/ports';
 import { unlessConditionFails } from './dynamodb-client';
 import { keys, stripStorage, ticketIndexKeys } from './keys';
+import { readTicket } from './reads';
 
 /** The ingest side of the table. Reads that decide anything are strongly consistent. */
 export class DynamoDbIntakeStore implements IntakeStore {
@@ -138,9 +139,8 @@ export class DynamoDbIntakeStore implements IntakeStore {
     return out && stripStorage<Ticket>(out.Attributes!);
   }
 
-  async getTicket(ticketId: string): Promise<Ticket | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.ticket(ticketId), ConsistentRead: true }));
-    return out.Item ? stripStorage<Ticket>(out.Item) : undefined;
+  getTicket(ticketId: string): Promise<Ticket | undefined> {
+    return readTicket(this.db, this.table, ticketId);
   }
 
   async createTicket(ticket: Ticket): Promise<void> {

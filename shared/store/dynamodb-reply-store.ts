@@ -6,6 +6,7 @@ import type { Delivery, LastDelivery, RecentMessage, Reply } from '../replies/re
 import { unlessConditionFails } from './dynamodb-client';
 import { messageIdOf } from '../domain/identity';
 import { keys, stripStorage } from './keys';
+import { readHandles, readTicket } from './reads';
 
 /** How far back a reply looks for the customer's latest messages: enough of them, or this many pages of the timeline. */
 const RECENT_MESSAGES = 20;
@@ -19,9 +20,8 @@ export class DynamoDbReplyStore implements ReplyStore {
     private readonly table: string,
   ) {}
 
-  async ticket(ticketId: string): Promise<Ticket | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.ticket(ticketId), ConsistentRead: true }));
-    return out.Item ? stripStorage<Ticket>(out.Item) : undefined;
+  ticket(ticketId: string): Promise<Ticket | undefined> {
+    return readTicket(this.db, this.table, ticketId);
   }
 
   /** The ticket's latest customer messages, newest first: pages back past replies until it has some, within a bound. */
@@ -50,18 +50,8 @@ export class DynamoDbReplyStore implements ReplyStore {
     return found;
   }
 
-  async handles(customerId: string): Promise<CustomerHandle[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'byParent',
-        KeyConditionExpression: 'parentKey = :parent AND begins_with(childKey, :identity)',
-        ProjectionExpression: '#kind, #value',
-        ExpressionAttributeNames: { '#kind': 'kind', '#value': 'value' },
-        ExpressionAttributeValues: { ':parent': keys.customerParent(customerId), ':identity': 'IDENTITY#' },
-      }),
-    );
-    return (out.Items ?? []) as CustomerHandle[];
+  handles(customerId: string): Promise<CustomerHandle[]> {
+    return readHandles(this.db, this.table, customerId);
   }
 
   /** Stores the reply unless one with its id exists; returns the stored one. */

@@ -7,6 +7,7 @@ import type { ListPosition } from '../tickets/list-cursor';
 import { type ListFilters, type ListRequest, planList } from '../tickets/list-request';
 import { auditTrail } from '../tickets/ticket-detail';
 import { keys, stripStorage, ticketIndexKeys } from './keys';
+import { readHandles, readTicket } from './reads';
 import { tableDesign, ticketSummaryAttributes } from './table-design';
 
 /** A row of the ticket list: the attributes the list indexes carry. */
@@ -103,8 +104,8 @@ export class DynamoDbTicketQueries implements TicketQueries {
 
   async ticketDetail(ticketId: string): Promise<TicketDetail | undefined> {
     // Base-table reads are strongly consistent, so an agent sees a change they just made.
-    const [ticketItem, auditItems, messageItems] = await Promise.all([
-      this.db.send(new GetCommand({ TableName: this.table, Key: keys.ticket(ticketId), ConsistentRead: true })).then((out) => out.Item),
+    const [ticket, auditItems, messageItems] = await Promise.all([
+      readTicket(this.db, this.table, ticketId),
       this.queryAll({
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :audit)',
         ExpressionAttributeValues: { ':pk': keys.ticket(ticketId).pk, ':audit': 'AUDIT#' },
@@ -116,18 +117,13 @@ export class DynamoDbTicketQueries implements TicketQueries {
         ExpressionAttributeValues: { ':parent': keys.ticketParent(ticketId), ':msg': 'MSG#' },
       }),
     ]);
-    if (!ticketItem) return undefined;
-    const ticket = stripStorage<Ticket>(ticketItem);
+    if (!ticket) return undefined;
 
-    const [customer, identityItems] = await Promise.all([
+    const [customer, identities] = await Promise.all([
       this.db
         .send(new GetCommand({ TableName: this.table, Key: keys.customer(ticket.customerId), ConsistentRead: true }))
         .then((out) => out.Item && stripStorage<Customer>(out.Item)),
-      this.queryAll({
-        IndexName: 'byParent',
-        KeyConditionExpression: 'parentKey = :parent AND begins_with(childKey, :identity)',
-        ExpressionAttributeValues: { ':parent': keys.customerParent(ticket.customerId), ':identity': 'IDENTITY#' },
-      }),
+      readHandles(this.db, this.table, ticket.customerId),
     ]);
     // Ingest creates the customer before any ticket points at it.
     if (!customer) throw new Error(`customer ${ticket.customerId} of ticket ${ticketId} is missing`);
@@ -140,7 +136,7 @@ export class DynamoDbTicketQueries implements TicketQueries {
         customerId: customer.customerId,
         ...(customer.displayName !== undefined ? { displayName: customer.displayName } : {}),
         createdAt: customer.createdAt,
-        identities: identityItems.map((i) => ({ kind: i.kind, value: i.value }) as CustomerHandle),
+        identities,
       },
     };
   }

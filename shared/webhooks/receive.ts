@@ -1,4 +1,4 @@
-import type { SwitchboardConfig } from '../config';
+import { enabledChannelSettings, type SwitchboardConfig } from '../config';
 import type { ChannelContext, ChannelSecrets, WebhookRequest, WebhookResponse } from '../channels/channel';
 import { asContract } from '../channels/common';
 import { channels } from '../channels/registry';
@@ -27,8 +27,8 @@ export interface Received {
  */
 export async function receiveWebhook(channelName: string, request: WebhookRequest, deps: ReceiveDeps): Promise<Received> {
   const channel = channels[channelName];
-  const settings = (deps.config.channels as Record<string, { enabled: boolean } | undefined>)[channelName];
-  if (!channel || !settings?.enabled) throw problems.notFound(`There is no enabled channel "${channelName}". Enabled: ${enabledChannels(deps.config).join(', ') || 'none'}.`);
+  const settings = enabledChannelSettings(deps.config, channelName);
+  if (!channel || !settings) throw problems.notFound(`There is no enabled channel "${channelName}". Enabled: ${enabledChannels(deps.config).join(', ') || 'none'}.`);
 
   const limit = deps.config.webhook.maxBodyBytes;
   if (request.rawBody.length > limit) throw problems.tooLarge(limit);

@@ -8,7 +8,7 @@ import { type LocalSwitchboard, startLocal } from '../../infra/local/runtime';
 import { eventually } from '../support/eventually';
 import { signWeChatQuery } from '../../shared/channels/wechat';
 import { parseConfig } from '../../shared/config';
-import type { OutboxEntry } from '../../shared/delivery/outbox';
+import { localOutbox, type OutboxEntry } from '../../shared/delivery/outbox';
 import { postSigned, sampleBodies } from '../support/channel-requests';
 
 /**
@@ -196,4 +196,26 @@ test('a provider delivering the same message twice stores it once', async () => 
   });
   const again = (await (await api(`/tickets/${detail.ticket.ticketId}`)).json()) as Detail;
   expect(again.messages.filter((m) => m.text === 'Is my order shipped yet?')).toHaveLength(1);
+});
+
+test('a provider outage is retried with backoff: the reply shows retrying, and its job stays away far longer than the queue\'s own timeout', async () => {
+  const body = new URLSearchParams({ MessageSid: 'SMoutage', From: '+14155550188', To: '+14155550100', Body: 'Hello during an outage', NumMedia: '0' }).toString();
+  await postSigned(local.url, 'sms', body);
+  const detail = await ticketWith('sms', 'Hello during an outage');
+  const twilioDown = (entry: OutboxEntry) =>
+    entry.kind === 'http' && entry.request.url.startsWith('https://api.twilio.com/') ? { status: 503, body: JSON.stringify({ code: 20503, message: 'Service unavailable' }) } : undefined;
+  localOutbox.respondWith(twilioDown);
+  try {
+    const before = await outboxSize();
+    await reply(detail.ticket.ticketId, 'We are looking into it.');
+    await eventually(async () => {
+      const d = (await (await api(`/tickets/${detail.ticket.ticketId}`)).json()) as Detail;
+      return d.messages.some((m) => m.direction === 'outbound' && m.delivery?.status === 'retrying') ? true : undefined;
+    });
+    // The queue here gives a message back after 1 s; the first backoff is 30 s.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await outboxSize()).toBe(before + 1);
+  } finally {
+    localOutbox.respondWith(undefined);
+  }
 });
