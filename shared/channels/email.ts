@@ -7,7 +7,7 @@ import { HttpProblem, problems } from '../http/problem';
 import { type Channel, type DeliveryResult, isRetryableStatus, type OutboundReply, type ParseContext, type ParsedWebhook, type SesEmail } from './channel';
 import { replyAddresses } from './reply-addresses';
 import { acceptedResponse, clamp, failure, permanent, sentAtFromMillis } from './common';
-import { signedLikeWeb } from './web';
+import { signedLikeWeb } from './signatures';
 
 /**
  * Email, received by Amazon SES (a receipt rule stores the raw MIME in S3 and invokes the email

@@ -3,7 +3,8 @@ import type { CustomerHandle, InboundMessage } from '../../events/inbound-messag
 import { fieldErrors, problems } from '../http/problem';
 import type { Channel, ParseContext } from './channel';
 import { acceptedResponse, clamp } from './common';
-import { normalizePhone, parseJsonBody, signedLikeWeb } from './web';
+import { signedLikeWeb } from './signatures';
+import { normalizePhone, parseJsonBody } from './web';
 
 /**
  * Amazon Connect: a contact flow's "Invoke AWS Lambda function" block sends the contact's data; the

@@ -4,7 +4,7 @@ import type { CustomerHandle, InboundMessage } from '../../events/inbound-messag
 import { fieldErrors, problems } from '../http/problem';
 import type { Channel, WebhookRequest } from './channel';
 import { acceptedResponse } from './common';
-import { hmacSha256Hex, safeEqual } from './signatures';
+import { signedLikeWeb } from './signatures';
 
 /**
  * The generic signed channel for web forms, in-app messages and chat widgets. The sender signs
@@ -44,31 +44,6 @@ export const webPayload = z
   .refine((p) => p.text.trim().length > 0 || p.attachments.length > 0, { message: 'a message needs text or an attachment', path: ['text'] });
 export type WebPayload = z.input<typeof webPayload>;
 
-export const SIGNATURE_HEADER = 'x-switchboard-signature';
-export const TIMESTAMP_HEADER = 'x-switchboard-timestamp';
-
-/** Signs a body as the web channel expects; used by SDKs, tests and local mode's example. */
-export function signWebRequest(secret: string, rawBody: string, timestamp = Math.floor(Date.now() / 1000)) {
-  return { [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: `sha256=${hmacSha256Hex(secret, `${timestamp}.${rawBody}`)}` };
-}
-
-/** Verifies the HMAC signature and freshness of a request signed like the web channel. */
-export function verifySignedRequest(request: WebhookRequest, secret: string, now: Date, maxClockSkewSeconds: number): void {
-  const timestamp = request.headers[TIMESTAMP_HEADER];
-  const signature = request.headers[SIGNATURE_HEADER];
-  if (!timestamp || !signature) {
-    throw problems.unauthorized(`Sign the request: send ${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER} headers.`);
-  }
-  const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : NaN;
-  if (Number.isNaN(seconds) || Math.abs(now.getTime() / 1000 - seconds) > maxClockSkewSeconds) {
-    throw problems.unauthorized(`The timestamp is missing, malformed or more than ${maxClockSkewSeconds} seconds from now; sign again with the current time.`);
-  }
-  const expected = `sha256=${hmacSha256Hex(secret, Buffer.concat([Buffer.from(`${timestamp}.`), request.rawBody]))}`;
-  if (!safeEqual(signature, expected)) {
-    throw problems.unauthorized('The signature does not match the body and timestamp for this channel\'s secret.');
-  }
-}
-
 /** A phone number in E.164, or undefined if it is not a valid number (read in `region` when it has no country code). */
 export function normalizePhone(raw: string, region: string): string | undefined {
   const phone = parsePhoneNumberFromString(raw, region as CountryCode);
@@ -83,16 +58,6 @@ export function parseJsonBody(request: WebhookRequest): unknown {
     throw problems.badRequest('The body is not valid JSON.');
   }
 }
-
-/** The secret and check of every channel whose senders sign like this one (email and voice over HTTP too). */
-export const signedLikeWeb: Pick<Channel, 'secretFields' | 'verify'> = {
-  secretFields: ['signingSecret'],
-  verify(request, context) {
-    const secret = context.secrets.signingSecret;
-    if (!secret) throw problems.unauthorized('The channel has no signing secret; requests cannot be verified.');
-    verifySignedRequest(request, secret, context.now, context.maxClockSkewSeconds);
-  },
-};
 
 export const web: Channel = {
   name: 'web',

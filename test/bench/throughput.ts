@@ -3,7 +3,7 @@ import type { InboundMessage } from '../../events/inbound-message';
 import { localClient } from '../../infra/local/dynamodb';
 import type { BusEvent } from '../../infra/local/event-bus';
 import type { LocalSwitchboard } from '../../infra/local/runtime';
-import { signWebRequest } from '../../shared/channels/web';
+import { signWebRequest } from '../../shared/channels/signatures';
 import { ingestMessage } from '../../shared/ingest/ingest-message';
 import { documentClient } from '../../shared/store/dynamodb-client';
 import { inbound } from '../support/messages';

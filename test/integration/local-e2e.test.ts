@@ -1,6 +1,6 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { parseConfig } from '../../shared/config';
-import { signWebRequest } from '../../shared/channels/web';
+import { signWebRequest } from '../../shared/channels/signatures';
 import { issueDevToken } from '../../infra/local/dev-tokens';
 import { type LocalSwitchboard, startLocal } from '../../infra/local/runtime';
 import { eventually } from '../support/eventually';

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { lambdaContext } from '../../infra/local/lambda-context';
 import { type LocalQueues, startQueues } from '../../infra/local/queues';
 import { twilioSignature } from '../../shared/channels/sms';
-import { signWebRequest } from '../../shared/channels/web';
+import { signWebRequest } from '../../shared/channels/signatures';
 import { parseConfig } from '../../shared/config';
 import { deployedFunctionEnv } from '../support/function-env';
 import { captureOutput, emfMetrics, linesContaining } from '../support/output';

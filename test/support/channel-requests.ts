@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WebhookRequest } from '../../shared/channels/channel';
 import { twilioSignature } from '../../shared/channels/sms';
-import { signWebRequest } from '../../shared/channels/web';
+import { signWebRequest } from '../../shared/channels/signatures';
 import { signWeChatQuery } from '../../shared/channels/wechat';
 import { signWhatsAppBody } from '../../shared/channels/whatsapp';
 

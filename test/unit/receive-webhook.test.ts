@@ -1,5 +1,5 @@
 import type { InboundMessage } from '../../events/inbound-message';
-import { signWebRequest } from '../../shared/channels/web';
+import { signWebRequest } from '../../shared/channels/signatures';
 import { parseConfig } from '../../shared/config';
 import { type MessageQueue, MessageTooLarge, SqsMessageQueue } from '../../shared/queue/sqs-message-queue';
 import { receiveWebhook } from '../../shared/webhooks/receive';

@@ -1,5 +1,6 @@
 import type { ParsedWebhook, WebhookRequest } from '../../shared/channels/channel';
-import { signWebRequest, web } from '../../shared/channels/web';
+import { signWebRequest } from '../../shared/channels/signatures';
+import { web } from '../../shared/channels/web';
 import { problemOf } from '../support/problems';
 
 const SECRET = 'local-web-secret';

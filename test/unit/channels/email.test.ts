@@ -6,7 +6,7 @@ import { inboundMessage, type InboundMessage } from '../../../events/inbound-mes
 import type { OutboundReply, ParseContext, WebhookRequest } from '../../../shared/channels/channel';
 import { cleanSubject, email, htmlToText, parseEmail, parseSesEmail, replySubject, trimQuotedReply } from '../../../shared/channels/email';
 import { hmacSha256Hex } from '../../../shared/channels/signatures';
-import { signWebRequest } from '../../../shared/channels/web';
+import { signWebRequest } from '../../../shared/channels/signatures';
 import { HttpProblem } from '../../../shared/http/problem';
 import { problemOfAsync } from '../../support/problems';
 import { RecordingTransport } from '../../support/transport';
