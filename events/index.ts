@@ -1,12 +1,43 @@
 import type { EventDefinition } from './define';
 import { MessageReceived } from './message-received';
 import { ReplyDelivered, ReplyDeliveryFailed } from './reply-delivered';
+import { AgentAvailabilityChanged, TicketAssigned, TicketQueued } from './routing';
+import { SlaBreached, SlaWarning, TicketEscalated } from './sla';
 import { TicketCreated } from './ticket-created';
 import { TicketReopened } from './ticket-reopened';
 import { TicketStatusChanged } from './ticket-status-changed';
+import { TicketTriaged } from './ticket-triaged';
 
 export * from './define';
-export { MessageReceived, ReplyDelivered, ReplyDeliveryFailed, TicketCreated, TicketReopened, TicketStatusChanged };
+export {
+  AgentAvailabilityChanged,
+  MessageReceived,
+  ReplyDelivered,
+  ReplyDeliveryFailed,
+  SlaBreached,
+  SlaWarning,
+  TicketAssigned,
+  TicketCreated,
+  TicketEscalated,
+  TicketQueued,
+  TicketReopened,
+  TicketStatusChanged,
+  TicketTriaged,
+};
 
 /** Every event Switchboard publishes; the README's event table and the tests read this list. */
-export const allEvents: readonly EventDefinition[] = [TicketCreated, MessageReceived, TicketReopened, TicketStatusChanged, ReplyDelivered, ReplyDeliveryFailed];
+export const allEvents: readonly EventDefinition[] = [
+  TicketCreated,
+  MessageReceived,
+  TicketReopened,
+  TicketStatusChanged,
+  ReplyDelivered,
+  ReplyDeliveryFailed,
+  TicketTriaged,
+  TicketAssigned,
+  TicketQueued,
+  SlaWarning,
+  SlaBreached,
+  TicketEscalated,
+  AgentAvailabilityChanged,
+];

@@ -7,7 +7,7 @@ import type { SwitchboardConfig } from '../shared/config';
  */
 
 /** DynamoDB operations a function may send, granted on the table (and its indexes when it queries). */
-export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem';
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
 
 interface FunctionSpec {
   readonly entry: string;
@@ -74,6 +74,34 @@ export const functions = {
     memoryMb: 512,
     tableActions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
   },
+  triage: {
+    entry: 'functions/triage/handler.ts',
+    description: 'Tags tickets with language, sentiment, urgency and category (Amazon Comprehend) as customer messages arrive',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    tableActions: ['BatchGetItem', 'GetItem', 'Query', 'PutItem', 'UpdateItem'],
+  },
+  workflow: {
+    entry: 'functions/workflow/handler.ts',
+    description: "The ticket workflow's tasks: start its SLA clocks, assign it, check its deadlines and escalate",
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    tableActions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+  },
+  routing: {
+    entry: 'functions/routing/handler.ts',
+    description: 'Frees agents when their tickets are done and gives queued tickets to agents who can take them',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    tableActions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+  },
+  agents: {
+    entry: 'functions/agents/handler.ts',
+    description: 'GET /agents, PUT /agents/{id}, PUT /agents/me/presence',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    tableActions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+  },
 } as const satisfies Record<string, FunctionSpec>;
 export type FunctionName = keyof typeof functions;
 
@@ -93,10 +121,13 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/tickets', function: 'listTickets', auth: 'jwt' },
   { method: 'GET', path: '/tickets/{id}', function: 'getTicket', auth: 'jwt' },
   { method: 'POST', path: '/tickets/{id}/replies', function: 'createReply', auth: 'jwt' },
+  { method: 'GET', path: '/agents', function: 'agents', auth: 'jwt' },
+  { method: 'PUT', path: '/agents/{id}', function: 'agents', auth: 'jwt' },
+  { method: 'PUT', path: '/agents/me/presence', function: 'agents', auth: 'jwt' },
 ];
 
 export interface QueueSpec {
-  readonly id: 'ingest' | 'delivery';
+  readonly id: 'ingest' | 'delivery' | 'triage' | 'routing';
   readonly producers: readonly FunctionName[];
   readonly consumer: FunctionName;
   /** Environment variable that carries the queue URL to the producers. */
@@ -104,6 +135,8 @@ export interface QueueSpec {
   /** Deliveries of one message before it moves to the dead-letter queue. */
   readonly maxReceiveCount: (config: SwitchboardConfig) => number;
   readonly batchSize: (config: SwitchboardConfig) => number;
+  /** How long Lambda gathers a batch before invoking; needed for batches over 10. */
+  readonly maxBatchingWindowSeconds?: (config: SwitchboardConfig) => number;
 }
 
 export const queues: readonly QueueSpec[] = [
@@ -124,6 +157,24 @@ export const queues: readonly QueueSpec[] = [
     // One reply per invocation: a slow provider delays no one else's reply, and backoff is per reply.
     batchSize: () => 1,
   },
+  {
+    id: 'triage',
+    producers: [],
+    consumer: 'triage',
+    urlEnv: 'TRIAGE_QUEUE_URL',
+    maxReceiveCount: (c) => c.triage.maxReceiveCount,
+    // Larger batches mean fuller Comprehend batch calls (25 documents of one language each).
+    batchSize: (c) => c.triage.batchSize,
+    maxBatchingWindowSeconds: (c) => c.triage.maxBatchingWindowSeconds,
+  },
+  {
+    id: 'routing',
+    producers: [],
+    consumer: 'routing',
+    urlEnv: 'ROUTING_QUEUE_URL',
+    maxReceiveCount: () => 5,
+    batchSize: () => 10,
+  },
 ];
 
 export const queueSpec = (id: QueueSpec['id']): QueueSpec => queues.find((q) => q.id === id)!;
@@ -134,9 +185,20 @@ export const visibilityTimeoutSeconds = (q: QueueSpec) => functions[q.consumer].
 export interface EventRuleSpec {
   readonly id: string;
   readonly description: string;
-  /** An EventBridge event pattern; local mode matches it with the same semantics for the fields used. */
-  readonly pattern: { readonly source?: readonly string[]; readonly 'detail-type'?: readonly string[] };
-  readonly target: { readonly type: 'log-group'; readonly name: string } | { readonly type: 'queue'; readonly queue: QueueSpec['id'] };
+  /**
+   * An EventBridge event pattern; local mode matches it with the same semantics for the fields used:
+   * each listed field (and each listed top-level detail field) must equal one of its values.
+   */
+  readonly pattern: {
+    readonly source?: readonly string[];
+    readonly 'detail-type'?: readonly string[];
+    readonly detail?: Readonly<Record<string, readonly (string | boolean)[]>>;
+  };
+  readonly target:
+    | { readonly type: 'log-group'; readonly name: string }
+    | { readonly type: 'queue'; readonly queue: QueueSpec['id'] }
+    /** The ticket workflow (Step Functions), started with the event as its input. */
+    | { readonly type: 'workflow' };
 }
 
 export const eventRules: readonly EventRuleSpec[] = [
@@ -151,6 +213,30 @@ export const eventRules: readonly EventRuleSpec[] = [
     description: 'Ticket status changes the customer is told about, to the delivery queue',
     pattern: { source: ['switchboard'], 'detail-type': ['TicketStatusChanged'] },
     target: { type: 'queue', queue: 'delivery' },
+  },
+  {
+    id: 'TriageMessages',
+    description: 'Every stored customer message, to the triage queue',
+    pattern: { source: ['switchboard'], 'detail-type': ['MessageReceived'] },
+    target: { type: 'queue', queue: 'triage' },
+  },
+  {
+    id: 'StartTicketWorkflow',
+    description: 'A ticket whose priority was set or moved, or that was reopened: a new run of its workflow takes over its assignment and deadlines',
+    pattern: { source: ['switchboard'], 'detail-type': ['TicketTriaged'], detail: { priorityChanged: [true] } },
+    target: { type: 'workflow' },
+  },
+  {
+    id: 'RestartTicketWorkflow',
+    description: 'A ticket reopened or changing status (pending stops the resolution clock, solved ends it): a new run of its workflow takes over',
+    pattern: { source: ['switchboard'], 'detail-type': ['TicketReopened', 'TicketStatusChanged'] },
+    target: { type: 'workflow' },
+  },
+  {
+    id: 'FreeAgents',
+    description: 'Agents who may take more tickets, and tickets finished (their agents are freed), to the routing queue',
+    pattern: { source: ['switchboard'], 'detail-type': ['AgentAvailabilityChanged', 'TicketStatusChanged'] },
+    target: { type: 'queue', queue: 'routing' },
   },
 ];
 
@@ -168,4 +254,6 @@ export const env = {
   channelSecretArns: 'SWITCHBOARD_CHANNEL_SECRET_ARNS',
   /** `outbox` sends nothing and records provider requests instead (local mode, tests). */
   transport: 'SWITCHBOARD_TRANSPORT',
+  /** `offline` triages with the built-in analyzer instead of Amazon Comprehend (local mode, tests). */
+  analyzer: 'SWITCHBOARD_ANALYZER',
 } as const;

@@ -70,6 +70,141 @@ const channelsSchema = z
   .strict()
   .prefault({});
 
+/** Priorities, lowest first; a ticket's urgency from triage becomes its priority. */
+export const priorities = ['low', 'normal', 'high', 'critical'] as const;
+export type Priority = (typeof priorities)[number];
+const priority = z.enum(priorities);
+
+/** Words or phrases, matched case-insensitively: whole words for Latin script, substrings for Chinese. */
+const phrases = z.array(z.string().trim().min(1).max(100)).min(1).max(200);
+const dayHours = z.array(z.tuple([z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/), z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/)])).max(4);
+const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+const triageSchema = z
+  .object({
+    /** `comprehend` deployed; local mode and tests always use the offline analyzer. */
+    analyzer: z.enum(['comprehend', 'offline']).default('comprehend'),
+    /** Language assumed when a text is too short to detect (ISO 639-1). */
+    defaultLanguage: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/).default('en'),
+    /** Messages the triage function takes at once; more per batch means fewer Comprehend calls. */
+    batchSize: z.number().int().min(1).max(100).default(25),
+    maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(2),
+    maxReceiveCount: z.number().int().min(1).max(50).default(5),
+    /** Negative-sentiment scores from which a message is high or critical on its own; positive from which it is low. */
+    sentiment: z
+      .object({
+        high: z.number().min(0).max(1).default(0.6),
+        critical: z.number().min(0).max(1).default(0.9),
+        low: z.number().min(0).max(1).default(0.8),
+      })
+      .strict()
+      .prefault({}),
+    /** Channels where customers write in public (social media): a negative message there is tagged risk:public and raised one level. */
+    publicChannels: z.array(z.string().min(1)).default([]),
+    /** Urgency levels added by the customer's tier, e.g. { "vip": 1 }. */
+    tiers: z.record(z.string().min(1).max(40), z.number().int().min(0).max(3)).default({ vip: 1 }),
+    /** This many customer messages on a ticket within `within` raises its urgency one level. */
+    repeatContacts: z.object({ count: z.number().int().min(2).max(100).default(3), within: isoDuration.default('PT24H') }).strict().prefault({}),
+    /** Phrases that set a minimum urgency, e.g. lawyer / 投诉. */
+    keywords: z
+      .array(z.object({ phrases, urgency: priority }).strict())
+      .default([
+        { phrases: ['lawyer', 'legal action', 'sue', 'chargeback', 'regulator', '律师', '起诉', '投诉', '曝光', '12315', '消协'], urgency: 'critical' },
+        { phrases: ['urgent', 'asap', 'immediately', 'emergency', '紧急', '马上', '立刻', '尽快'], urgency: 'high' },
+      ]),
+    /** The first category whose phrases match most names the ticket's category. */
+    categories: z
+      .array(z.object({ name: z.string().regex(/^[a-z0-9-]{1,40}$/), phrases }).strict())
+      .default([
+        { name: 'billing', phrases: ['refund', 'invoice', 'charged', 'payment', 'bill', 'price', '退款', '发票', '扣费', '付款', '账单', '收费'] },
+        { name: 'delivery', phrases: ['parcel', 'package', 'delivery', 'shipping', 'tracking', 'courier', 'late', '快递', '包裹', '物流', '发货', '配送', '没收到'] },
+        { name: 'account', phrases: ['password', 'login', 'log in', 'account', 'sign in', '密码', '登录', '账号', '账户'] },
+        { name: 'technical', phrases: ['error', 'crash', 'bug', 'not working', 'broken', '报错', '闪退', '故障', '坏了', '无法使用'] },
+      ]),
+    /** The category of a ticket no rule matches. */
+    defaultCategory: z.string().regex(/^[a-z0-9-]{1,40}$/).default('general'),
+  })
+  .strict()
+  .prefault({});
+
+const agentSeed = z
+  .object({
+    agentId: z.string().regex(/^[A-Za-z0-9._@-]{1,128}$/),
+    name: z.string().min(1).max(100).optional(),
+    team: z.string().min(1).max(64).default('support'),
+    skills: z.array(z.string().regex(/^[a-z]+:[A-Za-z0-9_-]+$/)).max(50).default([]),
+    capacity: z.number().int().min(0).max(100).default(5),
+    presence: z.enum(['online', 'away', 'offline']).default('offline'),
+    supervisorId: z.string().regex(/^[A-Za-z0-9._@-]{1,128}$/).optional(),
+  })
+  .strict();
+
+const routingSchema = z
+  .object({
+    /** What a ticket requires of its agent: `language:<code>`, `category:<name>` (not for the default category), `channel:<name>`. */
+    requireSkills: z.array(z.enum(['language', 'category', 'channel'])).default(['language', 'category']),
+    /** The skill that takes tickets escalated to the escalation queue. */
+    escalationSkill: z.string().regex(/^[a-z]+:[A-Za-z0-9_-]+$/).default('queue:escalation'),
+    /** Agents local mode starts with (deployed, agents are managed with PUT /agents/{id}). */
+    sampleAgents: z.array(agentSeed).max(50).default([]),
+  })
+  .strict()
+  .prefault({});
+
+const businessCalendar = z
+  .object({
+    type: z.literal('business'),
+    /** IANA time zone, e.g. Asia/Shanghai. */
+    timezone: z.string().refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Europe/Berlin'),
+    hours: z.partialRecord(z.enum(weekdays), dayHours).default({ mon: [['09:00', '18:00']], tue: [['09:00', '18:00']], wed: [['09:00', '18:00']], thu: [['09:00', '18:00']], fri: [['09:00', '18:00']] }),
+    /** Whole days off, YYYY-MM-DD in the calendar's time zone. */
+    holidays: z.array(z.iso.date()).max(366).default([]),
+  })
+  .strict();
+
+const slaPolicy = z
+  .object({
+    priority,
+    /** Applies only to this customer tier / channel when given; the most specific matching policy wins. */
+    tier: z.string().min(1).max(40).optional(),
+    channel: z.string().min(1).optional(),
+    firstResponse: isoDuration,
+    resolution: isoDuration,
+  })
+  .strict();
+
+const escalationAction = z.enum(['notify-supervisor', 'raise-priority', 'escalation-queue']);
+
+const slaSchema = z
+  .object({
+    policies: z.array(slaPolicy).min(1).max(100).default([
+      { priority: 'critical', firstResponse: 'PT15M', resolution: 'PT4H' },
+      { priority: 'high', firstResponse: 'PT2H', resolution: 'PT24H' },
+      { priority: 'normal', firstResponse: 'PT24H', resolution: 'P3D' },
+      { priority: 'low', firstResponse: 'P2D', resolution: 'P7D' },
+    ]),
+    /** A warning is published when this share of a target has passed. */
+    warningAt: z.number().gt(0).lt(1).default(0.75),
+    calendar: z.discriminatedUnion('type', [z.object({ type: z.literal('calendar') }).strict(), businessCalendar]).default({ type: 'calendar' }),
+    /** Escalation levels, in order; each applies `after` the first breach (calendar time). */
+    escalation: z
+      .array(z.object({ after: z.union([z.literal('PT0S'), isoDuration]), actions: z.array(escalationAction).min(1) }).strict())
+      .max(10)
+      .default([
+        { after: 'PT0S', actions: ['notify-supervisor', 'raise-priority'] },
+        { after: 'PT1H', actions: ['escalation-queue'] },
+      ]),
+  })
+  .strict()
+  .prefault({});
+
 export const configSchema = z
   .object({
     /** Used in resource descriptions and the dashboard title. */
@@ -108,10 +243,17 @@ export const configSchema = z
         batchSize: z.number().int().min(1).max(10).default(10),
       })
       .prefault({}),
+    triage: triageSchema,
+    routing: routingSchema,
+    sla: slaSchema,
     alarms: z
       .object({
         /** Where alarm notifications are e-mailed; null leaves the SNS topic without subscribers. */
         email: z.email().nullable().default(null),
+        /** New tickets in one category within an hour that raise the backlog-spike alarm. */
+        categoryTicketsPerHour: z.number().int().min(1).max(100_000).default(50),
+        /** Share of SLA checks that breach, in percent over an hour, that raises the breach-rate alarm. */
+        slaBreachRatePercent: z.number().min(0).max(100).default(10),
       })
       .prefault({}),
     eventArchiveRetentionDays: z.number().int().min(0).max(3650).default(30),
@@ -120,6 +262,12 @@ export const configSchema = z
   .strict();
 
 export type SwitchboardConfig = z.infer<typeof configSchema>;
+export type TriageConfig = SwitchboardConfig['triage'];
+export type RoutingConfig = SwitchboardConfig['routing'];
+export type SlaConfig = SwitchboardConfig['sla'];
+export type AgentSeed = z.infer<typeof agentSeed>;
+export type BusinessCalendar = z.infer<typeof businessCalendar>;
+export type EscalationAction = z.infer<typeof escalationAction>;
 
 /** A channel's section of the config (`channels.<name>`), if it names a channel and that channel is enabled. */
 export function enabledChannelSettings(config: SwitchboardConfig, name: string): ({ enabled: true } & Readonly<Record<string, unknown>>) | undefined {

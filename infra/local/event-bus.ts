@@ -19,9 +19,10 @@ export interface BusEvent {
   readonly detail: Record<string, unknown>;
 }
 
-/** EventBridge pattern matching for the fields the rules use: each listed field must equal one of its values. */
-export function matches(pattern: EventRuleSpec['pattern'], event: Pick<BusEvent, 'source' | 'detail-type'>): boolean {
-  return (['source', 'detail-type'] as const).every((field) => !pattern[field] || pattern[field]!.includes(event[field]));
+/** EventBridge pattern matching for the fields the rules use: each listed field (and detail field) must equal one of its values. */
+export function matches(pattern: EventRuleSpec['pattern'], event: Pick<BusEvent, 'source' | 'detail-type' | 'detail'>): boolean {
+  const top = (['source', 'detail-type'] as const).every((field) => !pattern[field] || pattern[field]!.includes(event[field]));
+  return top && Object.entries(pattern.detail ?? {}).every(([field, values]) => values.includes(event.detail?.[field] as string | boolean));
 }
 
 export interface LocalEventBus {
@@ -33,8 +34,10 @@ export interface LocalEventBus {
 
 /** Sends an event to a topology queue, as an EventBridge SQS target does (the event as the message body). */
 export type QueueTarget = (queue: QueueSpec['id'], event: BusEvent) => Promise<void>;
+/** Starts a ticket workflow run with the event as its input, as a Step Functions target does. */
+export type WorkflowTarget = (event: BusEvent) => void;
 
-export async function startEventBus(logDir: string | undefined, toQueue: QueueTarget): Promise<LocalEventBus> {
+export async function startEventBus(logDir: string | undefined, toQueue: QueueTarget, toWorkflow: WorkflowTarget = () => undefined): Promise<LocalEventBus> {
   const delivered = new Map<string, BusEvent[]>(eventRules.map((r) => [r.id, []]));
   if (logDir) mkdirSync(logDir, { recursive: true });
 
@@ -45,6 +48,7 @@ export async function startEventBus(logDir: string | undefined, toQueue: QueueTa
       if (list.length > 1000) list.shift();
       const target = rule.target;
       if (target.type === 'queue') await toQueue(target.queue, event);
+      else if (target.type === 'workflow') toWorkflow(event);
       else if (logDir) appendFileSync(join(logDir, `${target.name}.log`), `${JSON.stringify(event)}\n`);
     }
   };

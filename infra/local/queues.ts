@@ -1,4 +1,4 @@
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { SwitchboardConfig } from '../../shared/config';
 import { queues, type QueueSpec } from '../topology';
@@ -63,23 +63,37 @@ export async function startQueues(config: SwitchboardConfig, visibilityTimeoutSe
 
 export type SqsConsumer = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse | void>;
 
+/** SQS hands out at most 10 messages a receive; like Lambda's poller, a larger batch takes several. */
+const SQS_RECEIVE_LIMIT = 10;
+
+async function receiveBatch(client: SQSClient, url: string, batchSize: number): Promise<Message[]> {
+  const messages: Message[] = [];
+  while (messages.length < batchSize) {
+    const out = await client
+      .send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: Math.min(SQS_RECEIVE_LIMIT, batchSize - messages.length),
+          // Long-poll for the first messages only; then take what is already waiting.
+          WaitTimeSeconds: messages.length === 0 ? 1 : 0,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      )
+      .catch(() => ({ Messages: undefined }));
+    const received = out.Messages ?? [];
+    messages.push(...received);
+    if (received.length === 0) break;
+  }
+  return messages;
+}
+
 /** Polls a queue and hands batches to its consumer until stopped; `concurrency` batches at once. */
 export function pollQueue(client: SQSClient, queue: LocalQueue, consumer: SqsConsumer, batchSize: number, concurrency = 2) {
   let running = true;
   const loop = async () => {
     while (running) {
-      const out = await client
-        .send(
-          new ReceiveMessageCommand({
-            QueueUrl: queue.url,
-            MaxNumberOfMessages: batchSize,
-            WaitTimeSeconds: 1,
-            MessageSystemAttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-        )
-        .catch(() => ({ Messages: undefined }));
-      const messages = out.Messages ?? [];
+      const messages = await receiveBatch(client, queue.url, batchSize);
       if (messages.length === 0 || !running) continue;
       const event: SQSEvent = {
         Records: messages.map((m) => ({
@@ -109,10 +123,9 @@ export function pollQueue(client: SQSClient, queue: LocalQueue, consumer: SqsCon
         // A thrown handler fails the whole batch, as in Lambda: every message comes back later.
       }
       const done = messages.filter((m) => !failed.has(m.MessageId!));
-      if (done.length > 0) {
-        await client.send(
-          new DeleteMessageBatchCommand({ QueueUrl: queue.url, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
-        );
+      for (let i = 0; i < done.length; i += SQS_RECEIVE_LIMIT) {
+        const chunk = done.slice(i, i + SQS_RECEIVE_LIMIT);
+        await client.send(new DeleteMessageBatchCommand({ QueueUrl: queue.url, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
       }
     }
   };

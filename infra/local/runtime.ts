@@ -18,6 +18,9 @@ import { lambdaContext } from './lambda-context';
 import { parseJsonBody } from '../../shared/channels/web';
 import { problems } from '../../shared/http/problem';
 import { type LocalQueues, pollQueue, type SqsConsumer, startQueues } from './queues';
+import { type LocalWorkflowOptions, type LocalWorkflows, startWorkflows, synthesizeWorkflowDefinition, type TaskHandler } from './workflow';
+import { DynamoDbAgentStore } from '../../shared/store/dynamodb-agent-store';
+import { documentClient } from '../../shared/store/dynamodb-client';
 
 /**
  * Switchboard on this machine: the same handlers as the deployed stack, wired by the same topology
@@ -35,6 +38,8 @@ export interface LocalOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** Concurrent batches per queue, like Lambda's pollers. */
   readonly pollers?: number;
+  /** The ticket workflow's Wait and retry timings (tests compress them). */
+  readonly workflow?: LocalWorkflowOptions;
 }
 
 export interface LocalSwitchboard {
@@ -44,6 +49,7 @@ export interface LocalSwitchboard {
   readonly dynamoEndpoint: string;
   readonly queues: LocalQueues;
   readonly bus: LocalEventBus;
+  readonly workflows: LocalWorkflows;
   readonly signingKey: Uint8Array;
   readonly handlers: Record<FunctionName, unknown>;
   close(): Promise<void>;
@@ -89,9 +95,18 @@ export async function startLocal(options: LocalOptions): Promise<LocalSwitchboar
   dynamoClient.destroy();
   const queues = await startQueues(config, options.visibilityTimeoutSeconds ?? 5);
   const queueUrl = (id: string) => queues.queues.find((q) => q.spec.id === id)!.url;
-  const bus = await startEventBus(dataDir ? join(dataDir, 'events') : undefined, async (queue, event) => {
-    await queues.client.send(new SendMessageCommand({ QueueUrl: queueUrl(queue), MessageBody: JSON.stringify(event) }));
-  });
+  // The workflow function is loaded with the others below; runs started before then wait for it.
+  let runTask: TaskHandler = async () => {
+    throw new Error('the workflow function is not loaded yet');
+  };
+  const workflows = startWorkflows(synthesizeWorkflowDefinition(), (payload) => runTask(payload), options.workflow);
+  const bus = await startEventBus(
+    dataDir ? join(dataDir, 'events') : undefined,
+    async (queue, event) => {
+      await queues.client.send(new SendMessageCommand({ QueueUrl: queueUrl(queue), MessageBody: JSON.stringify(event) }));
+    },
+    (event) => workflows.start(event),
+  );
 
   // What the stack sets on each function, pointed at the stand-ins; set before the handlers load.
   Object.assign(process.env, {
@@ -111,6 +126,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalSwitchboar
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     // Replies go to the outbox at GET /dev/outbox, never to a provider.
     [env.transport]: 'outbox',
+    // There is no Comprehend here: the built-in analyzer triages English and Chinese.
+    [env.analyzer]: 'offline',
     // There is no S3 here: mail arrives over HTTP; the name is what attachment references would point at.
     MAIL_BUCKET: 'switchboard-local-mail',
   });
@@ -125,6 +142,12 @@ export async function startLocal(options: LocalOptions): Promise<LocalSwitchboar
     const module = (await import(join(repoRoot, functions[name].entry))) as { handler: unknown };
     handlers[name] = module.handler;
   }
+
+  const workflowHandler = handlers.workflow as (task: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+  runTask = (payload) => workflowHandler(payload, lambdaContext('workflow'));
+  const seedClient = localClient(dynamo.endpoint);
+  await new DynamoDbAgentStore(documentClient(seedClient), LOCAL_TABLE).seed(config.routing.sampleAgents, new Date().toISOString());
+  seedClient.destroy();
 
   const pollers = queues.queues.map((q) => pollQueue(queues.client, q, handlers[q.spec.consumer] as SqsConsumer, q.spec.batchSize(config), options.pollers ?? 2));
 
@@ -155,11 +178,13 @@ export async function startLocal(options: LocalOptions): Promise<LocalSwitchboar
     dynamoEndpoint: dynamo.endpoint,
     queues,
     bus,
+    workflows,
     signingKey: key,
     handlers,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
+      await workflows.close();
       await Promise.all(pollers.map((p) => p.stop()));
       await queues.close();
       await bus.close();

@@ -1,11 +1,22 @@
 import type { Actor, TicketStatus } from '../../events/ticket-status';
+import type { Priority } from '../config';
+import type { SlaState } from '../sla/sla';
 
 export type { Actor, TicketStatus };
 
 /** A recorded change to a ticket: who, what, when, and the fields before and after. */
 export interface Change {
   readonly version: number;
-  readonly action: 'ticket.created' | 'ticket.reopened' | 'ticket.status-changed';
+  readonly action:
+    | 'ticket.created'
+    | 'ticket.reopened'
+    | 'ticket.status-changed'
+    | 'ticket.triaged'
+    | 'ticket.assigned'
+    | 'ticket.queued'
+    | 'ticket.unassigned'
+    | 'ticket.sla'
+    | 'ticket.escalated';
   readonly actor: Actor;
   readonly at: string;
   /** The message that caused it, if a customer's message did. */
@@ -33,10 +44,41 @@ export interface Ticket {
   readonly firstResponseAt?: string;
   /** The latest reply delivery's outcome: "delivery failed" with the provider's reason shows here. */
   readonly lastDelivery?: { readonly replyId: string; readonly status: 'sent' | 'failed'; readonly at: string; readonly reason?: string };
+  /** Set by triage (and raised by escalation): decides the SLA targets and the queue order. */
+  readonly priority?: Priority;
+  /** Who set the priority: triage follows the customer's mood only while it is its own. */
+  readonly prioritySource?: 'triage' | 'escalation' | 'agent';
+  readonly urgency?: Priority;
+  readonly category?: string;
+  readonly language?: string;
+  readonly tags?: readonly string[];
+  /** The customer's tier (e.g. vip) when triaged: raises urgency and may select SLA policies. */
+  readonly tier?: string;
+  readonly triage?: TicketTriage;
+  /** The agent of the customer's latest earlier ticket, preferred when still eligible. */
+  readonly previousAgentId?: string;
+  /** What the ticket requires of its agent (skills), as routing last decided. */
+  readonly requiredSkills?: readonly string[];
+  readonly assignedAt?: string;
+  /** Set while the ticket waits in its skill queue. */
+  readonly queuedAt?: string;
+  /** Moved to the escalation queue by the escalation ladder. */
+  readonly escalated?: boolean;
+  readonly sla?: SlaState;
   /** Optimistic-lock counter, one per recorded change. */
   readonly version: number;
   /** The latest change, kept on the ticket so a retry of its cause can finish recording it. */
   readonly lastChange: Change;
+}
+
+export interface TicketTriage {
+  readonly at: string;
+  readonly messageIds: readonly string[];
+  readonly sentiment?: 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL' | 'MIXED';
+  readonly scores?: { readonly positive: number; readonly negative: number; readonly neutral: number; readonly mixed: number };
+  readonly reasons: readonly string[];
+  /** The analyzer was unavailable: defaults apply until a retry succeeds. */
+  readonly pending?: true;
 }
 
 /** What a new ticket is made of; kept on the customer before the ticket exists, so anyone can finish creating it. */

@@ -246,6 +246,8 @@ function changeEvent(ticket: Ticket, change: Change, channel: string): DomainEve
       return domainEvent(TicketReopened, { ...common, channel, from: 'solved', to: 'open' });
     case 'ticket.status-changed':
       return domainEvent(TicketStatusChanged, { ...common, from: change.before!.status as Ticket['status'], to: change.after.status as Ticket['status'] });
+    default:
+      throw new Error(`ingest makes no ${change.action} changes`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { backoffSeconds } from '../queue/backoff';
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { Actor } from '../../events/ticket-status';
@@ -150,8 +151,6 @@ export function chooseRoute(input: RouteInput): Route {
   return { channel: input.lastChannel };
 }
 
-/** Seconds before retry n+1 after n failed attempts: 30 s doubling, at most 15 minutes. */
-export const backoffSeconds = (attempts: number): number => Math.min(30 * 2 ** Math.max(0, attempts - 1), 900);
 
 /**
  * The delivery after an attempt, and whether the queue should try again: a retryable failure is
@@ -182,3 +181,5 @@ export const fillTemplate = (template: string, values: { ticketId: string; statu
   template.replace(/\{(ticketId|status)\}/g, (_m, key: 'ticketId' | 'status') => values[key]);
 
 export const defaultNotificationTemplate = 'Your request {ticketId} is now {status}.';
+
+export { backoffSeconds };

@@ -9,11 +9,19 @@ export const keys = {
   ticket: (ticketId: string) => ({ pk: `TICKET#${ticketId}`, sk: 'TICKET' }),
   message: (messageId: string) => ({ pk: `MESSAGE#${messageId}`, sk: 'MESSAGE' }),
   reply: (replyId: string) => ({ pk: `REPLY#${replyId}`, sk: 'REPLY' }),
+  agent: (agentId: string) => ({ pk: `AGENT#${agentId}`, sk: 'AGENT' }),
+  /** A ticket waiting in its skill queue. */
+  queued: (ticketId: string) => ({ pk: `QUEUED#${ticketId}`, sk: 'QUEUED' }),
   audit: (ticketId: string, at: string, version: number) => ({ pk: `TICKET#${ticketId}`, sk: `AUDIT#${at}#${String(version).padStart(6, '0')}` }),
   customerParent: (customerId: string) => `CUSTOMER#${customerId}`,
   ticketParent: (ticketId: string) => `TICKET#${ticketId}`,
   messageChild: (receivedAt: string, messageId: string) => `MSG#${receivedAt}#${messageId}`,
   identityChild: (h: CustomerHandle) => `IDENTITY#${handleKey(h)}`,
+  /** Every agent is a child of this parent, so the roster is one Query. */
+  agentsParent: 'AGENTS',
+  agentChild: (agentId: string) => `AGENT#${agentId}`,
+  /** Every queued ticket is a child of this parent, ordered by `queueRank`. */
+  queueParent: 'QUEUE',
 };
 
 /** The list-index keys of a ticket; recomputed on every write that can change them. */

@@ -11,6 +11,8 @@
  * | audit    | TICKET#<id>                | AUDIT#<at>#<n> | —                             | —                   |
  * | message  | MESSAGE#<channel>:<pmid>   | MESSAGE  | TICKET#<id> / MSG#<receivedAt>#<id> | —                   |
  * | reply    | REPLY#<id>                 | REPLY    | TICKET#<id> / MSG#<createdAt>#<id>  | —                   |
+ * | agent    | AGENT#<id>                 | AGENT    | AGENTS / AGENT#<id>                 | —                   |
+ * | queued   | QUEUED#<ticketId>          | QUEUED   | QUEUE / <rank>                      | —                   |
  */
 
 export interface IndexDesign {

@@ -1,0 +1,146 @@
+import { domainEvent, type DomainEvent, SlaBreached, SlaWarning, TicketEscalated } from '../../events';
+import { type Priority, priorities } from '../config';
+import type { Change, Ticket } from '../domain/ticket';
+import { checkSla, pauseSla, resumeSla, type SlaAction, type SlaState, startSla } from '../sla/sla';
+import { assignTicket, type RoutingDeps } from './assignment';
+
+/**
+ * The tasks of the per-ticket workflow (Step Functions): start, assign, then check until done, with
+ * a Wait until each check's `nextCheckAt` in between. Each run owns a generation of the ticket's SLA
+ * state; an event that changes the ticket's deadlines (priority, reopening, pending) starts a new
+ * run, and the older run ends at its next check.
+ */
+
+/** The EventBridge event a run was started by (the rule's default input). */
+export interface StartEvent {
+  readonly 'detail-type': string;
+  readonly time?: string;
+  readonly detail: { readonly ticketId: string; readonly occurredAt: string; readonly from?: string; readonly to?: string };
+}
+
+export type WorkflowTask =
+  | { readonly action: 'start'; readonly event: StartEvent }
+  | { readonly action: 'assign'; readonly ticketId: string; readonly generation: number; readonly assign: boolean }
+  | { readonly action: 'check'; readonly ticketId: string; readonly generation: number; readonly nextCheckAt: string | null };
+
+/** What every task returns: the state the workflow carries from one task to the next. */
+export interface RunState {
+  readonly ticketId: string;
+  readonly generation: number;
+  readonly done: boolean;
+  /** Whether the run should (re)assign the ticket. */
+  readonly assign: boolean;
+  /** When the next check is due; null when none is (the state machine's paths need the field present). */
+  readonly nextCheckAt: string | null;
+}
+
+const ATTEMPTS = 5;
+const isFinished = (t: Ticket) => t.status === 'solved' || t.status === 'closed';
+
+export async function runTask(deps: RoutingDeps, task: WorkflowTask): Promise<RunState> {
+  switch (task.action) {
+    case 'start':
+      return start(deps, task.event);
+    case 'assign': {
+      const ticket = await deps.tickets.getTicket(task.ticketId);
+      const current = ticket && ticket.sla?.generation === task.generation && !isFinished(ticket);
+      if (current && task.assign) await assignTicket(deps, ticket);
+      return { ticketId: task.ticketId, generation: task.generation, done: !current, assign: false, nextCheckAt: null };
+    }
+    case 'check':
+      return check(deps, task.ticketId, task.generation, task.nextCheckAt);
+  }
+}
+
+/** Takes the ticket's SLA state over for a new run, applying what the starting event changed. */
+async function start(deps: RoutingDeps, event: StartEvent): Promise<RunState> {
+  const { ticketId, occurredAt } = event.detail;
+  const type = event['detail-type'];
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const ticket = await deps.tickets.getTicket(ticketId);
+    if (!ticket || isFinished(ticket)) return { ticketId, generation: ticket?.sla?.generation ?? 0, done: true, assign: false, nextCheckAt: null };
+    const previous = ticket.sla;
+    const generation = (previous?.generation ?? 0) + 1;
+    let state: SlaState;
+    if (!previous || (type === 'TicketReopened' && previous.startedAt < occurredAt)) state = startSla(type === 'TicketReopened' ? occurredAt : ticket.createdAt, generation);
+    else if (type === 'TicketStatusChanged' && event.detail.to === 'pending') state = { ...pauseSla(previous, occurredAt), generation };
+    else if (type === 'TicketStatusChanged' && event.detail.from === 'pending') state = { ...resumeSla(previous, occurredAt, deps.config.sla), generation };
+    else state = { ...previous, generation };
+    const change: Change = {
+      version: ticket.version + 1,
+      action: 'ticket.sla',
+      actor: { type: 'system', id: 'sla' },
+      at: deps.now().toISOString(),
+      cause: type,
+      before: previous ? { generation: previous.generation, startedAt: previous.startedAt, pausedMs: previous.pausedMs } : null,
+      after: { generation, startedAt: state.startedAt, pausedMs: state.pausedMs, ...(state.pausedSince ? { pausedSince: state.pausedSince } : {}) },
+    };
+    const written = await deps.tickets.change(ticket, change, { sla: state }, [], { openOnly: true });
+    // Routing follows the ticket's first triage and a reopening; a status change moves only the clocks.
+    if (written) return { ticketId, generation, done: false, assign: type !== 'TicketStatusChanged', nextCheckAt: null };
+  }
+  throw new Error(`ticket ${ticketId} kept changing while its workflow started`);
+}
+
+/** Publishes what is due, records it on the ticket, escalates; returns when to look again. */
+async function check(deps: RoutingDeps, ticketId: string, generation: number, waitedUntil: string | null): Promise<RunState> {
+  // A Wait state ends at or after its timestamp, so what was due then is due now, whatever this clock says.
+  const now = new Date(Math.max(deps.now().getTime(), waitedUntil ? Date.parse(waitedUntil) : 0));
+  const ended: RunState = { ticketId, generation, done: true, assign: false, nextCheckAt: null };
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const ticket = await deps.tickets.getTicket(ticketId);
+    if (!ticket?.sla || ticket.sla.generation !== generation || isFinished(ticket)) return ended;
+    const priority: Priority = ticket.priority ?? 'normal';
+    const result = checkSla({ status: ticket.status, priority, tier: ticket.tier, channel: ticket.channel, firstResponseAt: ticket.firstResponseAt }, ticket.sla, now, deps.config.sla);
+    if (result.actions.length === 0) return { ...ended, done: !result.nextCheckAt, nextCheckAt: result.nextCheckAt ?? null };
+
+    const escalations = result.actions.filter((a): a is Extract<SlaAction, { kind: 'escalate' }> => a.kind === 'escalate');
+    const raise = escalations.reduce((n, a) => n + (a.actions.includes('raise-priority') ? 1 : 0), 0);
+    const raised = priorities[Math.min(priorities.length - 1, priorities.indexOf(priority) + raise)]!;
+    const toEscalationQueue = escalations.some((a) => a.actions.includes('escalation-queue'));
+    const supervisorId = escalations.some((a) => a.actions.includes('notify-supervisor')) && ticket.assigneeId ? (await deps.agents.getAgent(ticket.assigneeId))?.supervisorId : undefined;
+
+    const at = now.toISOString();
+    const events = result.actions.map((action) => slaEvent(ticket, action, at, priority, raised, supervisorId));
+    // Published before they are recorded, with ids fixed by what they are: a retry after a failed
+    // write publishes the same events again, which consumers drop by id; none is ever lost.
+    await deps.publisher.publish(events);
+    const change: Change = {
+      version: ticket.version + 1,
+      action: escalations.length ? 'ticket.escalated' : 'ticket.sla',
+      actor: { type: 'system', id: 'sla' },
+      at,
+      before: { priority, escalationLevel: ticket.sla.escalationLevel },
+      after: { priority: raised, escalationLevel: result.state.escalationLevel, actions: result.actions.map(describe) },
+    };
+    const escalated = toEscalationQueue ? { escalated: true } : {};
+    const raisedFields = raised !== priority ? { priority: raised, prioritySource: 'escalation' as const } : {};
+    const written = await deps.tickets.change(ticket, change, { sla: result.state, ...raisedFields, ...escalated }, [], { openOnly: true });
+    if (!written) continue;
+    if (toEscalationQueue) await assignTicket(deps, written);
+    // Raised priority means nearer deadlines: look again at once.
+    if (raised !== priority) return { ...ended, done: false, nextCheckAt: at };
+    return { ...ended, done: !result.nextCheckAt, nextCheckAt: result.nextCheckAt ?? null };
+  }
+  throw new Error(`ticket ${ticketId} kept changing while its deadlines were checked`);
+}
+
+const describe = (a: SlaAction) => (a.kind === 'escalate' ? `escalation level ${a.level}: ${a.actions.join(', ')}` : `${a.clock} ${a.kind} (due ${a.dueAt})`);
+
+function slaEvent(ticket: Ticket, action: SlaAction, at: string, priority: Priority, raised: Priority, supervisorId?: string): DomainEvent {
+  const common = { version: 1 as const, occurredAt: at, ticketId: ticket.ticketId, customerId: ticket.customerId, ...(ticket.assigneeId ? { assigneeId: ticket.assigneeId } : {}) };
+  const period = ticket.sla!.startedAt;
+  if (action.kind === 'escalate') {
+    return domainEvent(TicketEscalated, {
+      ...common,
+      eventId: `${ticket.ticketId}:sla:${period}:escalated:${action.level}`,
+      level: action.level,
+      actions: action.actions,
+      priority: raised,
+      previousPriority: priority,
+      ...(supervisorId && action.actions.includes('notify-supervisor') ? { supervisorId } : {}),
+    });
+  }
+  const def = action.kind === 'warning' ? SlaWarning : SlaBreached;
+  return domainEvent(def, { ...common, eventId: `${ticket.ticketId}:sla:${period}:${action.clock}:${action.kind}`, clock: action.clock, dueAt: action.dueAt, priority });
+}
