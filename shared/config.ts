@@ -86,8 +86,12 @@ const triageSchema = z
     analyzer: z.enum(['comprehend', 'offline']).default('comprehend'),
     /** Language assumed when a text is too short to detect (ISO 639-1). */
     defaultLanguage: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/).default('en'),
-    /** Messages the triage function takes at once; more per batch means fewer Comprehend calls. */
-    batchSize: z.number().int().min(1).max(100).default(25),
+    /**
+     * Messages the triage function takes at once, gathered for up to the batching window: fuller
+     * batches mean fewer Comprehend calls (25 documents of one language per call), at the cost of
+     * up to the window's wait before a quiet period's message is triaged.
+     */
+    batchSize: z.number().int().min(1).max(100).default(100),
     maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(2),
     maxReceiveCount: z.number().int().min(1).max(50).default(5),
     /** Negative-sentiment scores from which a message is high or critical on its own; positive from which it is low. */
@@ -125,6 +129,10 @@ const triageSchema = z
     defaultCategory: z.string().regex(/^[a-z0-9-]{1,40}$/).default('general'),
   })
   .strict()
+  .refine((t) => t.batchSize <= 10 || t.maxBatchingWindowSeconds >= 1, {
+    path: ['maxBatchingWindowSeconds'],
+    message: 'must be at least 1 when batchSize is over 10 (Lambda gathers larger batches only within a window)',
+  })
   .prefault({});
 
 const agentSeed = z
@@ -167,7 +175,12 @@ const businessCalendar = z
     /** Whole days off, YYYY-MM-DD in the calendar's time zone. */
     holidays: z.array(z.iso.date()).max(366).default([]),
   })
-  .strict();
+  .strict()
+  .refine((c) => Object.values(c.hours).every((day) => day.every(([from, to]) => from < to)), {
+    path: ['hours'],
+    message: 'each interval must end after it starts; split a shift over midnight into two days',
+  })
+  .refine((c) => Object.values(c.hours).some((day) => day.length > 0), { path: ['hours'], message: 'needs working hours on at least one day' });
 
 const slaPolicy = z
   .object({
@@ -189,7 +202,8 @@ const slaSchema = z
       { priority: 'high', firstResponse: 'PT2H', resolution: 'PT24H' },
       { priority: 'normal', firstResponse: 'PT24H', resolution: 'P3D' },
       { priority: 'low', firstResponse: 'P2D', resolution: 'P7D' },
-    ]),
+    ])
+      .refine((list) => list.some((p) => !p.tier && !p.channel), 'needs at least one policy without a tier or channel, for the tickets no other policy matches'),
     /** A warning is published when this share of a target has passed. */
     warningAt: z.number().gt(0).lt(1).default(0.75),
     calendar: z.discriminatedUnion('type', [z.object({ type: z.literal('calendar') }).strict(), businessCalendar]).default({ type: 'calendar' }),

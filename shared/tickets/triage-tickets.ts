@@ -54,9 +54,11 @@ export async function triageMessages(deps: TriageDeps, requests: readonly Triage
     analyses = await deps.analyzer.analyze(docs.filter((d) => d.text));
   } catch (error) {
     if (!(error instanceof AnalyzerUnavailableError)) throw error;
-    for (const [ticketId, rs] of work) {
+    for (const [i, [ticketId, rs]] of work.entries()) {
       const ticket = tickets.get(ticketId)!;
-      if (!ticket.triage) await record(deps, ticket, rs, pendingTriage(rs[0]!.channel, deps.config.triage), tiers.get(ticket.customerId));
+      // Keyword rules need no analyzer: "lawyer" is critical even now.
+      const defaults = pendingTriage(rs.at(-1)!.channel, deps.config.triage, deps.config.triage.defaultLanguage, docs[i]!.text);
+      if (!ticket.triage) await record(deps, ticket, rs, defaults, tiers.get(ticket.customerId));
     }
     return { retry: new Set(requests.map((r) => r.messageId)), unavailable: error.throttled ? 'throttled' : 'down', triaged: [] };
   }
