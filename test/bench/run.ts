@@ -9,6 +9,7 @@ import { type BundleResult, measureBundles, printBundles } from './bundles';
 import { type ChannelWebhookResult, measureChannelWebhooks, printChannelWebhooks } from './channels';
 import { type CostResult, measureDynamoDbCost, printDynamoDbCost } from './dynamodb-cost';
 import { fmt, markdownTable, met } from './stats';
+import { measureRouting, printRouting, type RoutingResult } from './routing';
 import { measureThroughput, printThroughput, type ThroughputResult } from './throughput';
 
 /**
@@ -16,7 +17,8 @@ import { measureThroughput, printThroughput, type ThroughputResult } from './thr
  * raw DynamoDB writes, how big and how slow to load each function bundle is, and what each channel's
  * webhook costs over a handler that only enqueues. Prints figures and whether each target is met; it
  * asserts nothing. Tunables (environment): BENCH_MESSAGES (600), BENCH_POLLERS (2),
- * BENCH_COST_MESSAGES (50), BENCH_INIT_RUNS (9), BENCH_CHANNEL_RUNS (300).
+ * BENCH_COST_MESSAGES (50), BENCH_INIT_RUNS (9), BENCH_CHANNEL_RUNS (300), BENCH_DECISIONS (2000),
+ * BENCH_ASSIGNMENTS (300).
  */
 
 // Quiet handlers in local mode; set before startLocal loads them.
@@ -61,6 +63,8 @@ const TARGETS = {
   throughputRatio: 0.35,
   initRatio: 1.5,
   channelWebhookRatio: 1.3,
+  assignmentRequests: 3,
+  comprehendCallsPer100: 6,
 };
 
 const numberEnv = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -108,7 +112,10 @@ async function main() {
   const webhooks = await measureChannelWebhooks(numberEnv('BENCH_CHANNEL_RUNS', 300));
   printChannelWebhooks(webhooks, TARGETS.channelWebhookRatio);
 
-  console.log(summary(startedAt, cost, throughput, bundles, webhooks));
+  const routing = await measureRouting({ agents: 1000, decisions: numberEnv('BENCH_DECISIONS', 2000), assignments: numberEnv('BENCH_ASSIGNMENTS', 300) });
+  printRouting(routing);
+
+  console.log(summary(startedAt, cost, throughput, bundles, webhooks, routing));
   console.log(`\n(benchmark took ${fmt((Date.now() - startedAt.getTime()) / 1000, 0)} s)`);
 }
 
@@ -117,7 +124,7 @@ function machine(): string {
   return `node ${process.version}, ${platform()}/${arch()}, ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM`;
 }
 
-function summary(at: Date, cost: CostResult, t: ThroughputResult, b: BundleResult, w: ChannelWebhookResult): string {
+function summary(at: Date, cost: CostResult, t: ThroughputResult, b: BundleResult, w: ChannelWebhookResult, r: RoutingResult): string {
   const rows: string[][] = [];
   const notMet: string[] = [];
   const target = (ok: boolean, what: string) => {
@@ -158,6 +165,21 @@ function summary(at: Date, cost: CostResult, t: ThroughputResult, b: BundleResul
       target(c.ratio <= TARGETS.channelWebhookRatio, `${c.name} webhook ratio`),
     ]);
   }
+
+  rows.push([`Assignment decision, ${r.agents} agents`, `median ${fmt(r.decisionMs.median, 3)} ms, p99 ${fmt(r.decisionMs.p99, 3)} ms`, '—', '—']);
+  rows.push([
+    'DynamoDB requests per assignment',
+    `${fmt(r.requestsPerAssignment, 2)} (${Object.entries(r.byCommand).filter(([k]) => k !== 'Query').map(([k, v]) => `${k} ${v}`).join(', ')} over ${r.assignments}), plus the roster read: ${r.rosterReads} in all, one per instance every 2 s`,
+    `≤ ${TARGETS.assignmentRequests}`,
+    target(r.requestsPerAssignment <= TARGETS.assignmentRequests, 'DynamoDB requests per assignment'),
+  ]);
+  const per100 = (r.comprehend.calls * 100) / r.comprehend.messages;
+  rows.push([
+    'Comprehend calls per 100 queued messages',
+    `${fmt(per100, 1)} (${r.comprehend.tickets} ticket documents, batches of ${r.comprehend.batchSize})`,
+    `≤ ${TARGETS.comprehendCallsPer100}`,
+    target(per100 <= TARGETS.comprehendCallsPer100, 'Comprehend calls per 100 messages'),
+  ]);
 
   return [
     '\n## Summary\n',
