@@ -56,6 +56,13 @@ Then look at the tickets as an agent, and answer one:
   curl -sS ${url}/tickets/<ticketId>/replies -H "Authorization: Bearer $TOKEN" \\
     -H 'content-type: application/json' -d '{"text":"A new one is on its way."}'
 
+Each message is triaged (urgency, sentiment, category; an offline analyzer stands in for Comprehend),
+and the ticket workflow assigns it to an agent and watches its SLA deadlines. The agents:
+
+  curl -sS ${url}/agents -H "Authorization: Bearer $TOKEN"
+
+For a warning, a breach and an escalation within seconds: npm start -- --config examples/fast-sla.json
+
 Every channel takes its provider's own payloads at ${url}/webhooks/<channel>
 (sms, whatsapp, wechat, telegram, email, voice, web), signed with local-<channel>-secret.
 Replies are not sent anywhere: what would have gone to the providers is at ${url}/dev/outbox

@@ -1,4 +1,5 @@
-import { ConfigError, parseConfig } from '../../shared/config';
+import { join } from 'node:path';
+import { ConfigError, loadConfigFile, parseConfig } from '../../shared/config';
 
 /** The triage, routing and SLA sections: defaults a deployment can start with, and refusals that name the field. */
 
@@ -26,4 +27,10 @@ it.each([
 ])('refuses %j naming the field', (input, message) => {
   expect(() => parseConfig(input)).toThrow(ConfigError);
   expect(() => parseConfig(input)).toThrow(message);
+});
+
+it('reads the fast SLA demo config the README points at', () => {
+  const config = loadConfigFile(join(__dirname, '..', '..', 'examples', 'fast-sla.json'));
+  expect(config.sla.policies[0]).toMatchObject({ priority: 'critical', firstResponse: 'PT5S' });
+  expect(config.routing.sampleAgents.map((a) => a.agentId)).toEqual(['alice', 'mei', 'lin']);
 });
