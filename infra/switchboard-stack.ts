@@ -8,6 +8,7 @@ import { Channels } from './constructs/channels';
 import { Queues } from './constructs/queues';
 import { Observability } from './constructs/observability';
 import { TicketsStore } from './constructs/tickets-store';
+import { TriageAndRouting } from './constructs/triage-and-routing';
 import { type FunctionName, functions as functionSpecs } from './topology';
 
 export interface SwitchboardStackProps extends StackProps {
@@ -34,7 +35,8 @@ export class SwitchboardStack extends Stack {
     const store = new TicketsStore(this, 'TicketsStore');
     const events = new EventBus(this, 'Events', config);
     const queues = new Queues(this, 'Queues', { config, functions, table: store.table, bus: events.bus });
-    events.addRules(config, queues.queues);
+    const triageAndRouting = new TriageAndRouting(this, 'TriageAndRouting', { config, functions, table: store.table, bus: events.bus });
+    events.addRules(config, queues.queues, { stateMachine: triageAndRouting.workflow.stateMachine, deadLetterQueue: triageAndRouting.workflowDeadLetterQueue });
     const channels = new Channels(this, 'Channels', { config, functions, table: store.table, bus: events.bus });
     const api = new Api(this, 'Api', { config, functions, table: store.table });
     const observability = new Observability(this, 'Observability', {
@@ -44,6 +46,7 @@ export class SwitchboardStack extends Stack {
       queues: queues.queues,
       emailFailures: channels.emailFailures,
       httpApi: api.httpApi,
+      workflow: { stateMachine: triageAndRouting.workflow.stateMachine, deadLetterQueue: triageAndRouting.workflowDeadLetterQueue },
     });
 
     new CfnOutput(this, 'WebhookUrl', { value: `${api.url}webhooks/{channel}`, description: 'Channel webhook URL; put the channel name in place of {channel}' });
@@ -51,6 +54,10 @@ export class SwitchboardStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: api.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: api.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'DashboardUrl', { value: observability.dashboardUrl });
+    new CfnOutput(this, 'TicketWorkflowArn', {
+      value: triageAndRouting.workflow.stateMachine.stateMachineArn,
+      description: 'The ticket workflow state machine: a run per ticket and per change of its deadlines (assignment, SLA checks, escalation)',
+    });
     if (channels.receiptRuleSet) {
       new CfnOutput(this, 'EmailReceiptRuleSet', {
         value: channels.receiptRuleSet.receiptRuleSetName,

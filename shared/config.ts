@@ -266,7 +266,7 @@ export const configSchema = z
         email: z.email().nullable().default(null),
         /** New tickets in one category within an hour that raise the backlog-spike alarm. */
         categoryTicketsPerHour: z.number().int().min(1).max(100_000).default(50),
-        /** Share of SLA checks that breach, in percent over an hour, that raises the breach-rate alarm. */
+        /** SLA breaches as a percent of the hour's new tickets that raises the breach-rate alarm. */
         slaBreachRatePercent: z.number().min(0).max(100).default(10),
       })
       .prefault({}),

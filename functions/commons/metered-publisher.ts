@@ -29,6 +29,8 @@ export class MeteredPublisher implements EventPublisher {
           count(metricNames.ticketsTriaged, ['Category', String(d.category)]);
           count(metricNames.ticketsTriaged, ['Sentiment', String(d.sentiment ?? 'UNSCORED')]);
           if (d.pending) count(metricNames.triagePending);
+          // No earlier urgency: the ticket's first triage.
+          if (d.previousUrgency === undefined) count(metricNames.newTickets, ['Category', String(d.category)]);
           break;
         case TicketAssigned.detailType:
           count(metricNames.ticketsAssigned, ['Reason', String(d.reason)]);

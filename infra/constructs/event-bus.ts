@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../events';
@@ -28,10 +29,24 @@ export class EventBus extends Construct {
 
   }
 
-  /** The topology's rules, once the queues they feed exist. */
-  addRules(config: SwitchboardConfig, queues: Record<QueueSpec['id'], { queue: sqs.IQueue; deadLetterQueue: sqs.IQueue }>): void {
+  /** The topology's rules, once the queues and the ticket workflow they feed exist. */
+  addRules(config: SwitchboardConfig, queues: Record<QueueSpec['id'], { queue: sqs.IQueue; deadLetterQueue: sqs.IQueue }>, workflow: { stateMachine: sfn.IStateMachine; deadLetterQueue: sqs.IQueue }): void {
     for (const spec of eventRules) {
-      const eventPattern = { source: spec.pattern.source && [...spec.pattern.source], detailType: spec.pattern['detail-type'] && [...spec.pattern['detail-type']] };
+      const eventPattern: events.EventPattern = {
+        source: spec.pattern.source && [...spec.pattern.source],
+        detailType: spec.pattern['detail-type'] && [...spec.pattern['detail-type']],
+        ...(spec.pattern.detail ? { detail: Object.fromEntries(Object.entries(spec.pattern.detail).map(([k, v]) => [k, [...v]])) } : {}),
+      };
+      if (spec.target.type === 'workflow') {
+        // The event is the run's input; a start EventBridge cannot make waits in the dead-letter queue (alarmed).
+        new events.Rule(this, spec.id, {
+          eventBus: this.bus,
+          description: spec.description,
+          eventPattern,
+          targets: [new targets.SfnStateMachine(workflow.stateMachine, { deadLetterQueue: workflow.deadLetterQueue, retryAttempts: 185 })],
+        });
+        continue;
+      }
       if (spec.target.type === 'queue') {
         const { queue, deadLetterQueue } = queues[spec.target.queue];
         // An event the queue refuses waits in the queue's dead-letter queue rather than being dropped.

@@ -4,7 +4,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { SwitchboardConfig } from '../../shared/config';
+import { ConfigError, type SwitchboardConfig } from '../../shared/config';
 import { type FunctionName, type QueueSpec, queues, visibilityTimeoutSeconds } from '../topology';
 import type { SwitchboardFunction } from './function';
 
@@ -22,8 +22,21 @@ export interface WorkQueue {
 }
 
 /**
- * The topology's queues — messages into ingest, replies out to delivery — each with its
- * dead-letter queue, producers and consumer. The consumer gets the table and the bus.
+ * How Lambda gathers a queue's batch: the spec's window if it sets one, else a second for batches
+ * over one. Lambda refuses batches over 10 without a window of at least a second.
+ */
+export function batching(spec: QueueSpec, config: SwitchboardConfig): { batchSize: number; maxBatchingWindow?: Duration } {
+  const batchSize = spec.batchSize(config);
+  const windowSeconds = spec.maxBatchingWindowSeconds?.(config) ?? (batchSize > 1 ? 1 : 0);
+  if (batchSize > 10 && windowSeconds < 1) {
+    throw new ConfigError(`The ${spec.id} queue's batch of ${batchSize} needs a batching window of at least 1 second (Lambda's rule for batches over 10); the config gives ${windowSeconds}`);
+  }
+  return { batchSize, ...(windowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(windowSeconds) } : {}) };
+}
+
+/**
+ * The topology's queues — messages into ingest and triage, replies out to delivery, routing's
+ * events — each with its dead-letter queue, producers and consumer. The consumer gets the table and the bus.
  */
 export class Queues extends Construct {
   readonly queues = {} as Record<QueueSpec['id'], WorkQueue>;
@@ -49,13 +62,7 @@ export class Queues extends Construct {
 
       for (const producer of spec.producers) functions[producer].bindQueue(queue, spec);
       const consumer = functions[spec.consumer];
-      consumer.addEventSource(
-        new SqsEventSource(queue, {
-          batchSize: spec.batchSize(config),
-          maxBatchingWindow: spec.batchSize(config) > 1 ? Duration.seconds(1) : undefined,
-          reportBatchItemFailures: true,
-        }),
-      );
+      consumer.addEventSource(new SqsEventSource(queue, { ...batching(spec, config), reportBatchItemFailures: true }));
       // The consumer knows its queue too: delivery stretches a failed reply's visibility to back off.
       consumer.addEnvironment(spec.urlEnv, queue.queueUrl);
       consumer.bindTable(props.table);

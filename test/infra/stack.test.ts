@@ -2,10 +2,14 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { EVENT_SOURCE } from '../../events';
+import { batching } from '../../infra/constructs/queues';
+import { comprehendActions } from '../../infra/constructs/triage-and-routing';
+import { workflowTasks } from '../../infra/constructs/ticket-workflow';
+import { categoriesOf, SLA_RATE_MIN_TICKETS } from '../../infra/constructs/observability';
 import { env, eventRules, type FunctionName, functions, queues, routes, userGroups, visibilityTimeoutSeconds } from '../../infra/topology';
 import type { SwitchboardStack } from '../../infra/switchboard-stack';
 import { channels } from '../../shared/channels/registry';
-import { channelNames, parseConfig } from '../../shared/config';
+import { ConfigError, channelNames, parseConfig } from '../../shared/config';
 import { type IndexDesign, tableDesign } from '../../shared/store/table-design';
 import { buildTestApp, cdkJsonConfig } from './build';
 
@@ -14,18 +18,28 @@ const config = parseConfig({
   ...cdkJsonConfig(),
   ingest: { maxReceiveCount: 7, batchSize: 4 },
   delivery: { maxAttempts: 3 },
+  triage: {
+    batchSize: 40,
+    maxBatchingWindowSeconds: 7,
+    maxReceiveCount: 6,
+    categories: [
+      { name: 'refunds', phrases: ['refund'] },
+      { name: 'shipping', phrases: ['parcel'] },
+    ],
+    defaultCategory: 'other',
+  },
   channels: {
     ...cdkJsonConfig().channels,
     wechat: { enabled: false },
     email: { enabled: true, from: 'help@support.example.com', recipients: ['support.example.com'] },
     voice: { enabled: true, connectInstanceArn: 'arn:aws:connect:us-east-1:123456789012:instance/0a1b2c3d-4e5f-4a1b-8c2d-3e4f5a6b7c8d' },
   },
-  alarms: { email: 'ops@example.com' },
+  alarms: { email: 'ops@example.com', categoryTicketsPerHour: 120, slaBreachRatePercent: 7.5 },
   eventArchiveRetentionDays: 90,
   logRetentionDays: 14,
 });
 
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 
 let stack: SwitchboardStack;
@@ -123,10 +137,14 @@ describe('ingest', () => {
     expect(queues.find((q) => q.id === 'delivery')!.batchSize(config)).toBe(1);
     for (const spec of queues) {
       const batchSize = spec.batchSize(config);
-      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      // A window from the spec (triage's, from config), else a second for any batch over one.
+      const window = spec.maxBatchingWindowSeconds?.(config) ?? (batchSize > 1 ? 1 : undefined);
+      const [, mapping] = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties.FunctionName.Ref === fnId(spec.consumer))!;
+      expect(mapping.Properties).toEqual({
         FunctionName: { Ref: fnId(spec.consumer) },
+        EventSourceArn: expect.anything(),
         BatchSize: batchSize,
-        ...(batchSize > 1 ? { MaximumBatchingWindowInSeconds: 1 } : {}),
+        ...(window ? { MaximumBatchingWindowInSeconds: window } : {}),
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
       for (const producer of spec.producers) expect(resources[fnId(producer)].Properties.Environment.Variables[spec.urlEnv]).toBeDefined();
@@ -134,6 +152,26 @@ describe('ingest', () => {
       expect(queueId).toBeDefined();
     }
     expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(queues.length);
+  });
+
+  it('feeds the triage function batches of triage.batchSize, gathered for triage.maxBatchingWindowSeconds (Lambda needs a window for batches over 10)', () => {
+    expect(config.triage.batchSize).toBeGreaterThan(10);
+    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties.FunctionName.Ref === fnId('triage'))!;
+    expect(mapping.Properties).toMatchObject({ BatchSize: 40, MaximumBatchingWindowInSeconds: 7 });
+    expect(mapping.Properties.EventSourceArn['Fn::GetAtt'][0]).toContain('triageQueue');
+    const [, queue] = ofType('AWS::SQS::Queue').find(([id]) => id === mapping.Properties.EventSourceArn['Fn::GetAtt'][0])!;
+    expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(6);
+    // Only rules produce into triage and routing: their consumers' grants are to consume.
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      const sends = statementsOf(name).filter((s) => actionsOf(s).includes('sqs:SendMessage'));
+      expect({ name, triageOrRouting: JSON.stringify(sends.map((s) => s.Resource)).match(/(triage|routing)Queue/g) }).toEqual({ name, triageOrRouting: null });
+    }
+  });
+
+  it('refuses a queue batch over 10 without a batching window at synth, as Lambda would at deploy', () => {
+    const routing = queues.find((q) => q.id === 'routing')!;
+    expect(() => batching({ ...routing, batchSize: () => 25, maxBatchingWindowSeconds: () => 0 }, config)).toThrow(ConfigError);
+    expect(batching({ ...routing, batchSize: () => 25, maxBatchingWindowSeconds: undefined }, config).maxBatchingWindow?.toSeconds()).toBe(1);
   });
 
   it('keeps one secret per enabled channel, holding its fields, and tells the webhook and delivery functions where they are', () => {
@@ -249,12 +287,33 @@ describe('events', () => {
     });
   });
 
-  it('has a rule per topology event rule, into its log group or queue', () => {
+  it('has a rule per topology event rule, into its log group, queue or the ticket workflow', () => {
     expect(ofType('AWS::Events::Rule')).toHaveLength(eventRules.length);
+    const [machineId] = only('AWS::StepFunctions::StateMachine');
     for (const spec of eventRules) {
       const [, rule] = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.Description === spec.description)!;
       expect(rule.Properties.EventPattern).toEqual(spec.pattern);
+      expect(rule.Properties.Targets).toHaveLength(1);
       const target = spec.target;
+      if (target.type === 'workflow') {
+        const [ruleTarget] = rule.Properties.Targets;
+        // The event itself is the run's input: no Input / InputPath / InputTransformer.
+        expect(Object.keys(ruleTarget).sort()).toEqual(['Arn', 'DeadLetterConfig', 'Id', 'RetryPolicy', 'RoleArn']);
+        expect(ruleTarget.Arn).toEqual({ Ref: machineId });
+        // A start that fails after EventBridge's retries waits in an alarmed dead-letter queue.
+        const dlqId = ruleTarget.DeadLetterConfig.Arn['Fn::GetAtt'][0];
+        expect(dlqId).toContain('WorkflowStartsDeadLetterQueue');
+        expect(resources[dlqId].Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+        expect(ofType('AWS::CloudWatch::Alarm').some(([, a]) => JSON.stringify(a.Properties.Dimensions ?? []).includes(dlqId))).toBe(true);
+        expect(ruleTarget.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+        // The rule's role may start this state machine and do nothing else.
+        const eventsRoleId = ruleTarget.RoleArn['Fn::GetAtt'][0];
+        const eventsPolicies = ofType('AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === eventsRoleId));
+        expect(eventsPolicies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement)).toEqual([
+          { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: machineId } },
+        ]);
+        continue;
+      }
       if (target.type === 'queue') {
         const queueId = rule.Properties.Targets[0].Arn['Fn::GetAtt'][0];
         expect(queueId).toContain(`${target.queue}Queue`);
@@ -314,6 +373,10 @@ describe('least privilege', () => {
     ['delivery', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
     ['email', []],
     ['webhook', []],
+    ['triage', ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+    ['workflow', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+    ['routing', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+    ['agents', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
   ] as const)('%s may send exactly %j to the table', (name, expected) => {
     expect(dynamoActionsOf(name)).toEqual(expected);
   });
@@ -339,11 +402,66 @@ describe('least privilege', () => {
     expect(ofType('AWS::SecretsManager::ResourcePolicy')).toEqual([]);
   });
 
-  it('uses Resource "*" only for X-Ray, which has no resource-level permissions', () => {
-    const wildcard = ofType('AWS::IAM::Policy')
-      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[])
-      .filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')));
-    expect(wildcard.flatMap(actionsOf).filter((a) => !a.startsWith('xray:'))).toEqual([]);
+  it('uses Resource "*" only for actions with no resource-level permissions: X-Ray, Comprehend for triage, log delivery for the workflow', () => {
+    const stateMachineRole = (only('AWS::StepFunctions::StateMachine')[1].Properties.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const allowed = (roles: string[], action: string) =>
+      action.startsWith('xray:') ||
+      (roles.length === 1 && roles[0] === roleId('triage') && (comprehendActions as readonly string[]).includes(action)) ||
+      (roles.length === 1 && roles[0] === stateMachineRole && /^logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)$|^logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/.test(action));
+    const wildcard = ofType('AWS::IAM::Policy').flatMap(([id, p]) =>
+      (p.Properties.PolicyDocument.Statement as Statement[])
+        .filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')))
+        .flatMap((s) => actionsOf(s).map((action) => ({ id, roles: p.Properties.Roles.map((r: { Ref: string }) => r.Ref) as string[], action }))),
+    );
+    expect(wildcard.filter(({ roles, action }) => !allowed(roles, action))).toEqual([]);
+    expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([]);
+  });
+
+  it('only the triage function may call Amazon Comprehend, and only the four detection calls', () => {
+    const callers = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as Statement[]).some((s) => actionsOf(s).some((a) => a.toLowerCase().startsWith('comprehend:') || a === '*')),
+    );
+    expect(callers).toHaveLength(1);
+    const [, policy] = callers[0];
+    expect(policy.Properties.Roles).toEqual([{ Ref: roleId('triage') }]);
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: [...comprehendActions].sort(), Resource: '*' }]);
+    for (const [, role] of ofType('AWS::IAM::Role')) expect(JSON.stringify(role.Properties.Policies ?? [])).not.toContain('comprehend:');
+    // Not created before it may call Comprehend.
+    expect(resources[fnId('triage')].DependsOn).toEqual(expect.arrayContaining([callers[0][0]]));
+  });
+
+  it('the workflow function is invoked by the state machine only: no resource policy, no other identity may', () => {
+    const [, machine] = only('AWS::StepFunctions::StateMachine');
+    const machineRole = machine.Properties.RoleArn['Fn::GetAtt'][0];
+    const workflowArn = { 'Fn::GetAtt': [fnId('workflow'), 'Arn'] };
+    // No resource-based permission names it (API Gateway, SES, Connect, S3... get one each for theirs).
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.FunctionName).includes(fnId('workflow')));
+    expect(permissions).toEqual([]);
+    // Every statement that may invoke a function: only the state machine's reaches the workflow
+    // function, and none reaches every function.
+    const invokers = ofType('AWS::IAM::Policy').flatMap(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as Statement[])
+        .filter((s) => actionsOf(s).some((a) => /^(lambda:\*|lambda:Invoke.*|\*)$/.test(a)))
+        .map((s) => ({ roles: p.Properties.Roles, resource: s.Resource })),
+    );
+    expect(invokers.filter(({ resource }) => JSON.stringify(resource).includes('"*"') || resource === '*')).toEqual([]);
+    expect(invokers.filter(({ resource }) => JSON.stringify(resource).includes(fnId('workflow')))).toEqual([
+      { roles: [{ Ref: machineRole }], resource: [workflowArn, { 'Fn::Join': ['', [workflowArn, ':*']] }] },
+    ]);
+    // No event source mapping, destination or API route feeds it either.
+    expect(ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === fnId('workflow'))).toEqual([]);
+    expect(ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => JSON.stringify(c.Properties).includes(fnId('workflow')))).toEqual([]);
+  });
+
+  it('the workflow function writes the table and publishes events; the agents function publishes agent availability', () => {
+    expect(statementsOf('workflow').flatMap(actionsOf)).toContain('events:PutEvents');
+    expect(statementsOf('agents').flatMap(actionsOf)).toContain('events:PutEvents');
+    expect(resources[fnId('agents')].Properties.Environment.Variables[env.eventBus]).toBeDefined();
+    for (const name of ['workflow', 'routing', 'triage', 'agents'] as const) {
+      expect(resources[fnId(name)].Properties.Environment.Variables[env.table]).toBeDefined();
+      // Deployed, triage always calls Comprehend: the offline analyzer is for local mode and tests.
+      expect(resources[fnId(name)].Properties.Environment.Variables[env.analyzer]).toBeUndefined();
+    }
   });
 });
 
@@ -363,12 +481,17 @@ describe('observability', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
 
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-    // A dead-letter queue per queue, the email function's failure queue, ingest errors, API 5xx.
-    expect(alarms).toHaveLength(queues.length + 3);
-    for (const alarm of alarms) {
-      expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: topicId }] });
-    }
-    const dlqAlarms = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && !a.Dimensions[0].Value['Fn::GetAtt'][0].includes('EmailFailures'));
+    // A dead-letter queue per queue, the email function's failure queue, ingest errors, API 5xx,
+    // the workflow starts' dead-letter queue and failed runs, the SLA breach rate, a spike per category.
+    const categories = categoriesOf(config);
+    expect(alarms).toHaveLength(queues.length + 3 + 2 + 1 + categories.length);
+    for (const alarm of alarms) expect(alarm).toMatchObject({ AlarmActions: [{ Ref: topicId }], EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    const onSomething = alarms.filter((a) => a.Threshold === 1);
+    expect(onSomething).toHaveLength(queues.length + 3 + 2);
+    for (const alarm of onSomething) expect(alarm.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+    const dlqAlarms = alarms.filter(
+      (a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && !/EmailFailures|WorkflowStartsDeadLetterQueue/.test(a.Dimensions[0].Value['Fn::GetAtt'][0]),
+    );
     expect(dlqAlarms).toHaveLength(queues.length);
     for (const alarm of dlqAlarms) {
       const dlqId = alarm.Dimensions[0].Value['Fn::GetAtt'][0];
@@ -384,8 +507,143 @@ describe('observability', () => {
     );
     expect(alarms).toContainEqual(expect.objectContaining({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Period: 300 }));
   });
+
+  it('alarms on failed ticket workflow runs and on workflow starts that were dead-lettered', () => {
+    const [machineId] = only('AWS::StepFunctions::StateMachine');
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarms).toContainEqual(
+      expect.objectContaining({
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsFailed',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: machineId } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmDescription: expect.stringContaining('redrive-execution'),
+      }),
+    );
+    const dlq = alarms.find((a) => JSON.stringify(a.Dimensions ?? []).includes('WorkflowStartsDeadLetterQueue'));
+    expect(dlq).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, AlarmDescription: expect.stringContaining('start-execution') });
+  });
+
+  it('has dead-letter advice for every queue', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    for (const spec of queues) {
+      const alarm = alarms.find((a) => a.AlarmDescription?.startsWith(`Messages of the ${spec.id} queue failed ${spec.maxReceiveCount(config)} times`));
+      expect(alarm?.AlarmDescription).toMatch(/redrive the dead-letter queue/);
+    }
+  });
+
+  it('alarms when SLA breaches in an hour exceed the configured percent of the new tickets, over at least a floor of tickets', () => {
+    const rate = ofType('AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .find((a) => a.Metrics?.some((m: { Id: string }) => m.Id === 'breaches'))!;
+    expect(rate).toMatchObject({ Threshold: 7.5, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1 });
+    const byId = Object.fromEntries((rate.Metrics as { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: any }[]).map((m) => [m.Id, m]));
+    const returned = rate.Metrics.filter((m: { ReturnData?: boolean }) => m.ReturnData !== false);
+    expect(returned).toHaveLength(1);
+    expect(returned[0].Expression).toBe(`100 * breaches / IF(triaged < ${SLA_RATE_MIN_TICKETS}, ${SLA_RATE_MIN_TICKETS}, triaged)`);
+    expect(byId.breaches.Expression).toBe('FILL(firstResponseBreaches, 0) + FILL(resolutionBreaches, 0)');
+    expect(byId.triaged.Expression).toBe(categoriesOf(config).map((_, i) => `FILL(new${i}, 0)`).join(' + '));
+    // Metrics as MeteredPublisher emits them: one dimension besides service, summed over the hour.
+    const stat = (id: string) => byId[id].MetricStat;
+    for (const clock of ['firstResponse', 'resolution']) {
+      expect(stat(`${clock}Breaches`)).toEqual({
+        Metric: { Namespace: 'Switchboard', MetricName: 'SlaBreaches', Dimensions: [{ Name: 'Clock', Value: clock }, { Name: 'service', Value: 'switchboard' }] },
+        Period: 3600,
+        Stat: 'Sum',
+      });
+    }
+    for (const [i, category] of categoriesOf(config).entries()) {
+      expect(stat(`new${i}`)).toEqual({
+        Metric: { Namespace: 'Switchboard', MetricName: 'NewTickets', Dimensions: [{ Name: 'Category', Value: category }, { Name: 'service', Value: 'switchboard' }] },
+        Period: 3600,
+        Stat: 'Sum',
+      });
+    }
+    // SEARCH is refused in alarms.
+    expect(JSON.stringify(rate.Metrics)).not.toContain('SEARCH');
+  });
+
+  it('alarms on a ticket spike in each configured category, at the configured tickets per hour', () => {
+    expect(categoriesOf(config)).toEqual(['refunds', 'shipping', 'other']);
+    const spikes = ofType('AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((a) => a.MetricName === 'NewTickets');
+    expect(spikes.map((a) => a.Dimensions)).toEqual(
+      categoriesOf(config).map((category) => [{ Name: 'Category', Value: category }, { Name: 'service', Value: 'switchboard' }]),
+    );
+    for (const alarm of spikes) {
+      expect(alarm).toMatchObject({ Namespace: 'Switchboard', Statistic: 'Sum', Period: 3600, Threshold: 120, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    }
+  });
+
+  it('shows triage, routing, SLA, Comprehend and workflow figures on the dashboard', () => {
+    const [machineId] = only('AWS::StepFunctions::StateMachine');
+    const body = JSON.stringify(only('AWS::CloudWatch::Dashboard')[1].Properties.DashboardBody);
+    for (const metric of ['TicketsTriaged', 'AssignmentLatency', 'TicketsAssigned', 'TicketsQueued', 'SlaWarnings', 'SlaBreaches', 'TicketsEscalated', 'ComprehendErrors', 'ComprehendThrottles', 'TriagePending', 'ExecutionsStarted', 'ExecutionsFailed']) {
+      expect(body).toContain(metric);
+    }
+    for (const dimension of ['Urgency', 'Category', 'Sentiment']) expect(body).toContain(`\\"${dimension}\\"`);
+    expect(body).toContain('p50');
+    expect(body).toContain('p90');
+    expect(body).toContain(machineId);
+    for (const category of categoriesOf(config)) expect(body).toContain(`\\"${category}\\"`);
+  });
+});
+
+describe('ticket workflow', () => {
+  /** The definition as a string, with each CloudFormation reference standing in as `ref:<logical id>`. */
+  const definition = () => {
+    const [, machine] = only('AWS::StepFunctions::StateMachine');
+    const [separator, parts] = machine.Properties.DefinitionString['Fn::Join'] as [string, unknown[]];
+    const text = parts
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        const ref = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+        return `ref:${ref.Ref ?? ref['Fn::GetAtt']!.join('.')}`;
+      })
+      .join(separator);
+    return JSON.parse(text) as { QueryLanguage?: string; StartAt: string; States: Record<string, Record<string, any>> };
+  };
+
+  it('is one Standard state machine, traced and logging errors, in JSONPath (local mode runs the same definition)', () => {
+    const [, machine] = only('AWS::StepFunctions::StateMachine');
+    expect(machine.Properties).toMatchObject({ StateMachineType: 'STANDARD', TracingConfiguration: { Enabled: true }, LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false } });
+    const { QueryLanguage, States } = definition();
+    expect(QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    for (const state of Object.values(States)) {
+      expect(state.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+      expect(JSON.stringify(state)).not.toMatch(/\{%|Arguments|Output"/);
+    }
+  });
+
+  it('runs Start, Assign and Check on the workflow function, with a Wait until $.nextCheckAt before each later Check', () => {
+    const { StartAt, States } = definition();
+    expect(StartAt).toBe('Start');
+    const tasks = Object.entries(States).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.map(([name]) => name).sort()).toEqual([...workflowTasks].sort());
+    for (const [name, task] of tasks) {
+      // payloadResponseOnly: the function ARN itself, the task's output is what the function returns.
+      expect({ name, resource: task.Resource }).toEqual({ name, resource: `ref:${fnId('workflow')}.Arn` });
+      expect(task.Parameters.action).toBe(name.toLowerCase());
+      expect(task.Retry).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]);
+    }
+    expect(States.Start.Parameters['event.$']).toBe('$');
+    expect(States.Check.Parameters['nextCheckAt.$']).toBe('$.nextCheckAt');
+    const waits = Object.entries(States).filter(([, s]) => s.Type === 'Wait');
+    expect(waits).toHaveLength(1);
+    const [waitName, wait] = waits[0];
+    expect(wait).toEqual({ Type: 'Wait', TimestampPath: '$.nextCheckAt', Next: 'Check' });
+    // Check → (done? → Succeed) else Wait → Check.
+    const afterCheck = States[States.Check.Next];
+    expect(afterCheck.Type).toBe('Choice');
+    expect(afterCheck.Default).toBe(waitName);
+    expect(States[afterCheck.Choices[0].Next].Type).toBe('Succeed');
+  });
 });
 
 it('outputs exactly what the README refers to', () => {
-  expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'DashboardUrl', 'EmailReceiptRuleSet', 'UserPoolClientId', 'UserPoolId', 'WebhookUrl']);
+  expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'DashboardUrl', 'EmailReceiptRuleSet', 'TicketWorkflowArn', 'UserPoolClientId', 'UserPoolId', 'WebhookUrl']);
+  expect(template.findOutputs('TicketWorkflowArn').TicketWorkflowArn.Value).toEqual({ Ref: only('AWS::StepFunctions::StateMachine')[0] });
 });
