@@ -2,6 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type LocalSwitchboard, startLocal } from '../../infra/local/runtime';
 import { deadLetterName, queueName } from '../../infra/local/queues';
+import { LOCAL_TASK_ARN, synthesizeWorkflowDefinition } from '../../infra/local/workflow';
 import { buildTestApp, cdkJsonConfig } from './build';
 
 /** Local mode and the synthesized stack must be the same system: same routes and authorization,
@@ -63,4 +64,13 @@ test('the same event rules, and the local bus delivers by them', async () => {
     expect(matched.map((e) => e.detail.eventId)).toContain('probe');
   }
   expect([...local.bus.delivered.values()].flat().some((e) => e.source === 'elsewhere')).toBe(false);
+});
+
+test('local mode runs the ticket workflow the stack deploys: the same definition, task for task', () => {
+  const [machine] = resources('AWS::StepFunctions::StateMachine');
+  const [separator, parts] = machine!.Properties.DefinitionString['Fn::Join'] as [string, unknown[]];
+  // The deployed definition refers to the workflow function by its ARN; locally it has a fixed one.
+  const deployed = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : LOCAL_TASK_ARN)).join(separator));
+  expect(deployed).toEqual(synthesizeWorkflowDefinition());
+  expect(Object.keys(deployed.States).sort()).toEqual(['Assign', 'Check', 'CheckedDone', 'Done', 'Start', 'Started', 'WaitForDeadline']);
 });
