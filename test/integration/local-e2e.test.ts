@@ -56,7 +56,8 @@ test('a signed web message becomes a ticket an agent can list and open, and its 
     const delivered = local.bus.delivered.get('EventLog')!.filter((e) => e.detail.ticketId === ticket.ticketId);
     return delivered.length >= 2 ? delivered : undefined;
   });
-  expect(events.map((e) => e['detail-type'])).toEqual(['TicketCreated', 'MessageReceived']);
+  // Ingest's two first; triage, routing and the SLA workflow follow as the message moves on.
+  expect(events.slice(0, 2).map((e) => e['detail-type'])).toEqual(['TicketCreated', 'MessageReceived']);
 });
 
 test('a provider retry of the same message is stored once', async () => {
