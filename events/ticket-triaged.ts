@@ -22,8 +22,10 @@ export const TicketTriaged = defineEvent({
     category: z.string(),
     tags: z.array(z.string()),
     pending: z.boolean(),
-    /** True when the ticket's priority is new or moved: the SLA deadlines move with it. */
+    /** The ticket's priority is new or moved: its SLA deadlines move with it. */
     priorityChanged: z.boolean(),
+    /** Its priority, language or category is new or moved: its workflow starts again (deadlines, assignment). */
+    routingChanged: z.boolean(),
   }),
   example: {
     eventId: 'tkt_5f1c0a3e9b7d2c41:v2',
@@ -40,5 +42,6 @@ export const TicketTriaged = defineEvent({
     tags: ['category:delivery', 'language:zh', 'sentiment:negative', 'urgency:critical'],
     pending: false,
     priorityChanged: true,
+    routingChanged: true,
   },
 });

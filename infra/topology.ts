@@ -222,8 +222,8 @@ export const eventRules: readonly EventRuleSpec[] = [
   },
   {
     id: 'StartTicketWorkflow',
-    description: 'A ticket whose priority was set or moved, or that was reopened: a new run of its workflow takes over its assignment and deadlines',
-    pattern: { source: ['switchboard'], 'detail-type': ['TicketTriaged'], detail: { priorityChanged: [true] } },
+    description: 'A ticket whose priority, language or category was set or moved: a new run of its workflow takes over its assignment and deadlines',
+    pattern: { source: ['switchboard'], 'detail-type': ['TicketTriaged'], detail: { routingChanged: [true] } },
     target: { type: 'workflow' },
   },
   {

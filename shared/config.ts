@@ -264,7 +264,7 @@ export const configSchema = z
       .object({
         /** Where alarm notifications are e-mailed; null leaves the SNS topic without subscribers. */
         email: z.email().nullable().default(null),
-        /** New tickets in one category within an hour that raise the backlog-spike alarm. */
+        /** More new tickets than this in one category within an hour raise the backlog-spike alarm. */
         categoryTicketsPerHour: z.number().int().min(1).max(100_000).default(50),
         /** SLA breaches as a percent of the hour's new tickets that raises the breach-rate alarm. */
         slaBreachRatePercent: z.number().min(0).max(100).default(10),

@@ -23,7 +23,7 @@ async function route(record: SQSRecord): Promise<void> {
     if (change.to !== 'solved' && change.to !== 'closed') return;
     const ticket = await deps.tickets.getTicket(change.ticketId);
     // Still finished when read: a ticket reopened since keeps its agent.
-    if (ticket && (ticket.status === 'solved' || ticket.status === 'closed')) await finishTicket(deps, ticket.ticketId, ticket.assigneeId);
+    if (ticket && (ticket.status === 'solved' || ticket.status === 'closed')) await finishTicket(deps, ticket);
     logger.info('ticket finished', { ticketId: change.ticketId, agentId: ticket?.assigneeId });
     return;
   }

@@ -198,8 +198,8 @@ export class Observability extends Construct {
       alarm(
         `${category}CategoryTicketsSpike`,
         hourlyOf('NewTickets', 'Category', category),
-        `At least ${config.alarms.categoryTicketsPerHour} new tickets in category "${category}" in the last hour: a backlog is building there. Look at the tickets tagged category:${category} for a common cause, tell the agents with the category:${category} skill, or bring more of them online.`,
-        { threshold: config.alarms.categoryTicketsPerHour },
+        `More than ${config.alarms.categoryTicketsPerHour} new tickets in category "${category}" in the last hour: a backlog is building there. Look at the tickets tagged category:${category} for a common cause, tell the agents with the category:${category} skill, or bring more of them online.`,
+        { threshold: config.alarms.categoryTicketsPerHour, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD },
       );
     }
 

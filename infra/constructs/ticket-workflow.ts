@@ -12,12 +12,12 @@ export interface TicketWorkflowProps {
 }
 
 /** The task states, by name: local mode runs each one's payload through the same handler. */
-export const workflowTasks = ['Start', 'Assign', 'Check'] as const;
+export const workflowTasks = ['Start', 'Check'] as const;
 
 /**
- * One Standard workflow run per ticket (and per change of its deadlines): start its SLA clocks,
- * assign it, then wait until each deadline and check it, until it is solved or a newer run takes
- * over. JSONPath only, so the same definition runs locally (aws-local-stepfunctions).
+ * One Standard workflow run per ticket (and per change of its deadlines or needs): start its SLA
+ * clocks and assign it, then wait until each deadline and check it, until it is solved or a newer
+ * run takes over. JSONPath only, so the same definition runs locally (aws-local-stepfunctions).
  */
 export class TicketWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -39,7 +39,6 @@ export class TicketWorkflow extends Construct {
     const run = { 'ticketId.$': '$.ticketId', 'generation.$': '$.generation' };
 
     const start = invoke('Start', { action: 'start', 'event.$': '$' });
-    const assign = invoke('Assign', { action: 'assign', ...run, 'assign.$': '$.assign' });
     const check = invoke('Check', { action: 'check', ...run, 'nextCheckAt.$': '$.nextCheckAt' });
     const done = new sfn.Succeed(this, 'Done');
     const wait = new sfn.Wait(this, 'WaitForDeadline', { time: sfn.WaitTime.timestampPath('$.nextCheckAt') });
@@ -47,13 +46,13 @@ export class TicketWorkflow extends Construct {
     check.next(doneAfterCheck);
 
     const definition = start.next(
-      new sfn.Choice(this, 'Started').when(sfn.Condition.booleanEquals('$.done', true), done).otherwise(assign.next(check)),
+      new sfn.Choice(this, 'Started').when(sfn.Condition.booleanEquals('$.done', true), done).otherwise(check),
     );
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      comment: "A ticket's assignment and SLA deadlines: start, assign, then wait and check until solved",
+      comment: "A ticket's assignment and SLA deadlines: start and assign, then wait and check until solved",
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, 'Logs', { retention: props.logRetentionDays }),

@@ -74,6 +74,8 @@ export interface Ticket {
 export interface TicketTriage {
   readonly at: string;
   readonly messageIds: readonly string[];
+  /** When the newest message triaged was received: an older one redelivered later moves nothing. */
+  readonly lastReceivedAt: string;
   readonly sentiment?: 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL' | 'MIXED';
   readonly scores?: { readonly positive: number; readonly negative: number; readonly neutral: number; readonly mixed: number };
   readonly reasons: readonly string[];

@@ -5,6 +5,7 @@ import type { EventPublisher } from '../ingest/ports';
 import type { TriageReads } from '../store/dynamodb-triage-reads';
 import type { TicketChanges } from '../store/dynamodb-ticket-changes';
 import { AnalyzerUnavailableError, type TextAnalysis, type TextAnalyzer } from '../triage/analyzer';
+import { detectLanguage } from '../triage/language';
 import { pendingTriage, type Triage, triage } from '../triage/triage';
 
 /** A stored customer message to triage (from its MessageReceived event). */
@@ -28,8 +29,8 @@ export interface TriageDeps {
 export interface TriageOutcome {
   /** Messages whose tickets could not be triaged now: their queue retries them. */
   readonly retry: ReadonlySet<string>;
-  /** The analyzer was unavailable (throttled or down). */
-  readonly unavailable?: 'throttled' | 'down';
+  /** The analyzer was unavailable (throttled or down) or refused the request. */
+  readonly unavailable?: 'throttled' | 'down' | 'failed';
   readonly triaged: readonly Triage[];
 }
 
@@ -53,14 +54,18 @@ export async function triageMessages(deps: TriageDeps, requests: readonly Triage
   try {
     analyses = await deps.analyzer.analyze(docs.filter((d) => d.text));
   } catch (error) {
-    if (!(error instanceof AnalyzerUnavailableError)) throw error;
+    // Whatever went wrong with the analyzer (throttled, down, refused), no ticket waits on it.
     for (const [i, [ticketId, rs]] of work.entries()) {
       const ticket = tickets.get(ticketId)!;
+      const text = docs[i]!.text;
+      const guess = detectLanguage(text, deps.config.triage.defaultLanguage);
+      const language = guess.source === 'undecided' ? deps.config.triage.defaultLanguage : guess.language;
       // Keyword rules need no analyzer: "lawyer" is critical even now.
-      const defaults = pendingTriage(rs.at(-1)!.channel, deps.config.triage, deps.config.triage.defaultLanguage, docs[i]!.text);
-      if (!ticket.triage) await record(deps, ticket, rs, defaults, tiers.get(ticket.customerId));
+      if (!ticket.triage) await record(deps, ticket, rs, pendingTriage(rs.at(-1)!.channel, deps.config.triage, language, text), tiers.get(ticket.customerId));
+      else await republishIfRecorded(deps, ticket, rs);
     }
-    return { retry: new Set(requests.map((r) => r.messageId)), unavailable: error.throttled ? 'throttled' : 'down', triaged: [] };
+    const reason = error instanceof AnalyzerUnavailableError ? (error.throttled ? 'throttled' : 'down') : 'failed';
+    return { retry: new Set(requests.map((r) => r.messageId)), unavailable: reason, triaged: [] };
   }
 
   const byId = new Map(analyses.map((a) => [a.id, a]));
@@ -68,9 +73,14 @@ export async function triageMessages(deps: TriageDeps, requests: readonly Triage
   const within = durationToMs(deps.config.triage.repeatContacts.within);
   for (const [i, [ticketId, rs]] of work.entries()) {
     const ticket = tickets.get(ticketId)!;
-    const done = ticket.triage && !ticket.triage.pending && rs.every((r) => ticket.triage!.messageIds.includes(r.messageId));
-    if (done) continue;
     const latest = rs.at(-1)!;
+    const recorded = ticket.triage && !ticket.triage.pending && rs.every((r) => ticket.triage!.messageIds.includes(r.messageId));
+    // Older than what the ticket's triage already reflects (a redelivery overtaken by newer messages).
+    const stale = ticket.triage && !ticket.triage.pending && latest.receivedAt < ticket.triage.lastReceivedAt;
+    if (recorded || stale) {
+      await republishIfRecorded(deps, ticket, rs);
+      continue;
+    }
     const since = new Date(Date.parse(latest.receivedAt) - within).toISOString();
     const analysis: TextAnalysis = byId.get(ticketId) ?? { id: ticketId, language: ticket.language ?? deps.config.triage.defaultLanguage, languageSource: 'default' };
     const tier = tiers.get(ticket.customerId);
@@ -82,6 +92,16 @@ export async function triageMessages(deps: TriageDeps, requests: readonly Triage
     triaged.push(result);
   }
   return { retry: new Set(), triaged };
+}
+
+/**
+ * The ticket's latest change is the triage of these messages: a previous attempt recorded it and
+ * may have failed before publishing, so its event goes out again (same id; consumers drop repeats).
+ */
+async function republishIfRecorded(deps: TriageDeps, ticket: Ticket, requests: readonly TriageRequest[]): Promise<void> {
+  const change = ticket.lastChange;
+  if (change.action !== 'ticket.triaged' || !requests.some((r) => r.messageId === change.cause)) return;
+  await deps.publisher.publish([triagedEvent(ticket, change)]);
 }
 
 /** Writes a triage on the ticket (re-reading it while others change it) and publishes TicketTriaged. */
@@ -100,7 +120,9 @@ async function record(deps: TriageDeps, given: Ticket, requests: readonly Triage
       actor: { type: 'system', id: 'triage' },
       at,
       cause: requests.at(-1)!.messageId,
-      before: ticket.triage ? { urgency: ticket.urgency ?? null, priority: ticket.priority ?? null, category: ticket.category ?? null } : null,
+      before: ticket.triage
+        ? { urgency: ticket.urgency ?? null, priority: ticket.priority ?? null, category: ticket.category ?? null, language: ticket.language ?? null }
+        : null,
       after: { urgency: result.urgency, priority, category, language: result.language, ...(result.sentiment ? { sentiment: result.sentiment } : {}), reasons: result.reasons },
     };
     const written = await deps.tickets.change(ticket, change, {
@@ -115,6 +137,7 @@ async function record(deps: TriageDeps, given: Ticket, requests: readonly Triage
       triage: {
         at,
         messageIds: requests.map((r) => r.messageId),
+        lastReceivedAt: requests.at(-1)!.receivedAt,
         ...(result.sentiment ? { sentiment: result.sentiment } : {}),
         ...(result.scores ? { scores: result.scores } : {}),
         reasons: result.reasons,
@@ -122,7 +145,7 @@ async function record(deps: TriageDeps, given: Ticket, requests: readonly Triage
       },
     });
     if (written) {
-      await deps.publisher.publish([triagedEvent(written, change, requests, result, ticket)]);
+      await deps.publisher.publish([triagedEvent(written, change)]);
       return;
     }
     ticket = await deps.tickets.getTicket(given.ticketId);
@@ -137,23 +160,29 @@ export function priorityAfter(ticket: Pick<Ticket, 'priority' | 'prioritySource'
   return rank(urgency) > rank(ticket.priority) ? urgency : ticket.priority;
 }
 
-function triagedEvent(written: Ticket, change: Change, requests: readonly TriageRequest[], result: Triage, before: Ticket): DomainEvent {
+/** The triage recorded in `change` (the ticket's latest), as its event: rebuilt the same on a retry. */
+function triagedEvent(ticket: Ticket, change: Change): DomainEvent {
+  const before = (change.before ?? {}) as { urgency?: Priority | null; priority?: Priority | null; category?: string | null; language?: string | null };
+  const after = change.after as { urgency: Priority; priority: Priority; category: string; language: string; sentiment?: 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL' | 'MIXED' };
+  const triage = ticket.triage!;
+  const priorityChanged = before.priority !== after.priority;
   return domainEvent(TicketTriaged, {
-    eventId: `${written.ticketId}:v${change.version}`,
+    eventId: `${ticket.ticketId}:v${change.version}`,
     version: 1,
     occurredAt: change.at,
-    ticketId: written.ticketId,
-    customerId: written.customerId,
-    messageIds: requests.map((r) => r.messageId),
-    language: written.language!,
-    ...(result.sentiment ? { sentiment: result.sentiment } : {}),
-    urgency: result.urgency,
+    ticketId: ticket.ticketId,
+    customerId: ticket.customerId,
+    messageIds: [...triage.messageIds],
+    language: after.language,
+    ...(after.sentiment ? { sentiment: after.sentiment } : {}),
+    urgency: after.urgency,
     ...(before.urgency ? { previousUrgency: before.urgency } : {}),
-    priority: written.priority!,
+    priority: after.priority,
     ...(before.priority ? { previousPriority: before.priority } : {}),
-    category: written.category!,
-    tags: [...(written.tags ?? [])],
-    pending: result.pending === true,
-    priorityChanged: before.priority !== written.priority,
+    category: after.category,
+    tags: [...(ticket.tags ?? [])],
+    pending: triage.pending === true,
+    priorityChanged,
+    routingChanged: priorityChanged || before.language !== after.language || before.category !== after.category,
   });
 }

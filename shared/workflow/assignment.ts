@@ -1,8 +1,8 @@
-import { domainEvent, TicketAssigned, TicketQueued } from '../../events';
+import { domainEvent, type DomainEvent, TicketAssigned, TicketQueued } from '../../events';
 import type { Priority, SwitchboardConfig } from '../config';
 import type { Change, Ticket } from '../domain/ticket';
 import type { EventPublisher } from '../ingest/ports';
-import { type Agent, chooseAgent, type Choice, isEligible, nextFor, queueName, queueRank, type QueuedTicket, requiredSkills } from '../routing';
+import { type Agent, chooseAgent, type Choice, hasSkills, isEligible, nextFor, queueName, queueRank, type QueuedTicket, requiredSkills } from '../routing';
 import type { QueueStore } from '../store/dynamodb-queue-store';
 import type { TicketChanges } from '../store/dynamodb-ticket-changes';
 
@@ -69,21 +69,27 @@ export function requiredFor(ticket: Ticket, config: SwitchboardConfig): string[]
 }
 
 const isOpen = (t: Ticket) => t.status === 'new' || t.status === 'open' || t.status === 'pending';
+/** Contention that outlasted every attempt: thrown, so the workflow's or the queue's retry takes it up. */
+const stillChanging = (ticketId: string) => new Error(`ticket ${ticketId} kept changing while it was being routed`);
 
 /**
  * Gives an open ticket to the best eligible agent, or puts it in its skill queue. Capacity is taken
  * on the agent first (one conditional write: never overfilled), then the ticket is assigned; if
- * the ticket moved on meanwhile, the agent's slot is given back.
+ * the ticket moved on meanwhile, the agent's slot is given back. A ticket whose agent still holds
+ * it and has what it now requires stays with them (after republishing its assignment, in case a
+ * crash cut that short).
  */
 export async function assignTicket(deps: RoutingDeps, given: Ticket): Promise<AssignOutcome> {
   let ticket: Ticket | undefined = given;
-  const required = requiredFor(given, deps.config);
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     if (!ticket) return { kind: 'skipped', reason: 'gone' };
     if (!isOpen(ticket)) return { kind: 'skipped', reason: 'closed' };
-    // Its agent still holds it and has what it now requires (an escalated ticket may not).
+    const required = requiredFor(ticket, deps.config);
     const holder = ticket.assigneeId ? await deps.agents.getAgent(ticket.assigneeId) : undefined;
-    if (holder?.activeTickets.includes(ticket.ticketId) && required.every((s) => holder.skills.includes(s))) return { kind: 'skipped', reason: 'already-assigned' };
+    if (holder?.activeTickets.includes(ticket.ticketId) && hasSkills(holder, required)) {
+      if (ticket.lastChange.action === 'ticket.assigned') await deps.publisher.publish([assignedEvent(ticket, ticket.lastChange)]);
+      return { kind: 'skipped', reason: 'already-assigned' };
+    }
 
     const agents = await deps.roster.current(attempt > 0);
     const choice = chooseAgent(agents, { required, previousAgentId: ticket.assigneeId ?? ticket.previousAgentId, ticketId: ticket.ticketId });
@@ -92,148 +98,175 @@ export async function assignTicket(deps: RoutingDeps, given: Ticket): Promise<As
     const claimed = await deps.agents.claim(choice.agent.agentId, ticket.ticketId, required, at);
     if (!claimed) continue;
     deps.roster.remember(claimed);
-    const assigned = await recordAssignment(deps, ticket, choice, required, at);
+    const assigned = await recordAssignment(deps, ticket, choice, at);
     if (assigned) return { kind: 'assigned', agentId: choice.agent.agentId, ticket: assigned };
-    deps.roster.remember((await deps.agents.release(choice.agent.agentId, ticket.ticketId, at)) ?? claimed);
+    await giveBack(deps, choice.agent.agentId, ticket.ticketId, at);
     ticket = await deps.tickets.getTicket(ticket.ticketId);
   }
-  return ticket ? queueTicket(deps, ticket, required) : { kind: 'skipped', reason: 'gone' };
+  if (!ticket) return { kind: 'skipped', reason: 'gone' };
+  return queueTicket(deps, ticket, requiredFor(ticket, deps.config));
 }
 
-/** Writes the assignment on the ticket, re-reading it while others change it; undefined if it is no longer open. */
-async function recordAssignment(deps: RoutingDeps, given: Ticket, choice: Choice | { agent: Agent; reason: 'from-queue' }, required: string[], at: string) {
+/**
+ * Writes the assignment on the ticket, re-reading it while others change it. Undefined when it is
+ * no longer this assigner's to make: closed, assigned by someone else meanwhile, or now requiring
+ * skills the agent lacks (escalated while a queue entry waited).
+ */
+async function recordAssignment(deps: RoutingDeps, given: Ticket, choice: Choice | { agent: Agent; reason: 'from-queue' }, at: string) {
   let ticket: Ticket | undefined = given;
-  for (let attempt = 0; attempt < TICKET_ATTEMPTS && ticket && isOpen(ticket); attempt++) {
-    // Someone else assigned it meanwhile: theirs stands.
-    if (attempt > 0 && ticket.assigneeId !== given.assigneeId) return undefined;
+  for (let attempt = 0; attempt < TICKET_ATTEMPTS; attempt++) {
+    if (!ticket || !isOpen(ticket) || ticket.assigneeId !== given.assigneeId) return undefined;
+    const required = requiredFor(ticket, deps.config);
+    if (!hasSkills(choice.agent, required)) return undefined;
     const change: Change = {
       version: ticket.version + 1,
       action: 'ticket.assigned',
       actor: { type: 'system', id: 'routing' },
       at,
-      before: { assigneeId: ticket.assigneeId ?? null },
+      before: { assigneeId: ticket.assigneeId ?? null, ...(ticket.previousAgentId ? { previousAgentId: ticket.previousAgentId } : {}) },
       after: { assigneeId: choice.agent.agentId, reason: choice.reason, requiredSkills: required },
     };
     const written = await deps.tickets.change(ticket, change, { assigneeId: choice.agent.agentId, assignedAt: at, requiredSkills: required }, ['queuedAt'], { openOnly: true });
     if (written) {
       if (ticket.queuedAt) await deps.queue.remove(ticket.ticketId);
-      // The agent it had before keeps no slot for it.
-      if (ticket.assigneeId && ticket.assigneeId !== choice.agent.agentId) await deps.agents.release(ticket.assigneeId, ticket.ticketId, at);
-      const started = Date.parse(written.sla?.startedAt ?? written.createdAt);
-      await deps.publisher.publish([
-        domainEvent(TicketAssigned, {
-          eventId: `${written.ticketId}:v${change.version}`,
-          version: 1,
-          occurredAt: at,
-          ticketId: written.ticketId,
-          customerId: written.customerId,
-          agentId: choice.agent.agentId,
-          ...(ticket.assigneeId ? { previousAgentId: ticket.assigneeId } : ticket.previousAgentId ? { previousAgentId: ticket.previousAgentId } : {}),
-          reason: choice.reason,
-          priority: written.priority ?? 'normal',
-          requiredSkills: required,
-          waitedMs: Math.max(0, Date.parse(at) - started),
-        }),
-      ]);
+      await releaseOthers(deps, written, at);
+      await deps.publisher.publish([assignedEvent(written, change)]);
       return written;
     }
     ticket = await deps.tickets.getTicket(given.ticketId);
   }
-  return undefined;
+  throw stillChanging(given.ticketId);
+}
+
+/** The assignment recorded in `change`, as its event (rebuilt the same on a retry). */
+function assignedEvent(ticket: Ticket, change: Change): DomainEvent {
+  const after = change.after as { assigneeId: string; reason: 'previous-agent' | 'least-loaded' | 'from-queue'; requiredSkills: string[] };
+  const before = (change.before ?? {}) as { assigneeId?: string | null; previousAgentId?: string };
+  const previous = before.assigneeId ?? before.previousAgentId;
+  return domainEvent(TicketAssigned, {
+    eventId: `${ticket.ticketId}:v${change.version}`,
+    version: 1,
+    occurredAt: change.at,
+    ticketId: ticket.ticketId,
+    customerId: ticket.customerId,
+    agentId: after.assigneeId,
+    ...(previous ? { previousAgentId: previous } : {}),
+    reason: after.reason,
+    priority: ticket.priority ?? 'normal',
+    requiredSkills: after.requiredSkills,
+    waitedMs: Math.max(0, Date.parse(change.at) - Date.parse(ticket.sla?.startedAt ?? ticket.createdAt)),
+  });
+}
+
+/**
+ * Every agent but the ticket's assignee who holds it gives it back: its previous agent, and any
+ * slot a crashed or refused attempt left behind. The roster as this instance has it names them.
+ */
+async function releaseOthers(deps: RoutingDeps, ticket: Ticket, at: string): Promise<void> {
+  const holders = (await deps.roster.current()).filter((a) => a.agentId !== ticket.assigneeId && a.activeTickets.includes(ticket.ticketId));
+  const previous = ticket.lastChange.before?.assigneeId;
+  const names = new Set([...holders.map((a) => a.agentId), ...(typeof previous === 'string' && previous !== ticket.assigneeId ? [previous] : [])]);
+  for (const agentId of names) await giveBack(deps, agentId, ticket.ticketId, at);
+}
+
+/** Releases an agent's slot for a ticket; an agent who can now take more gets what waits for them. */
+async function giveBack(deps: RoutingDeps, agentId: string, ticketId: string, at: string): Promise<void> {
+  const freed = await deps.agents.release(agentId, ticketId, at);
+  if (!freed) return;
+  deps.roster.remember(freed);
+  if (freed.presence === 'online' && freed.activeTickets.length < freed.capacity) await dispatchTo(deps, agentId);
 }
 
 /** No eligible agent: the ticket waits in its skill queue until an agent frees up. */
 async function queueTicket(deps: RoutingDeps, given: Ticket, required: string[]): Promise<AssignOutcome> {
   let ticket: Ticket | undefined = given;
   const queue = queueName(required);
-  const priority: Priority = given.priority ?? 'normal';
-  for (let attempt = 0; attempt < TICKET_ATTEMPTS && ticket; attempt++) {
-    if (!isOpen(ticket)) return { kind: 'skipped', reason: 'closed' };
-    const at = ticket.queuedAt ?? deps.now().toISOString();
+  for (let attempt = 0; attempt < TICKET_ATTEMPTS; attempt++) {
+    if (!ticket || !isOpen(ticket)) {
+      await deps.queue.remove(given.ticketId);
+      return { kind: 'skipped', reason: ticket ? 'closed' : 'gone' };
+    }
+    // Assigned by someone else since this assigner read it: theirs stands.
+    if (attempt > 0 && ticket.assigneeId !== given.assigneeId) return { kind: 'skipped', reason: 'already-assigned' };
+    const priority: Priority = ticket.priority ?? 'normal';
+    const queuedAt = ticket.queuedAt ?? deps.now().toISOString();
     const entry: QueuedTicket = {
       ticketId: ticket.ticketId,
       customerId: ticket.customerId,
       priority,
-      queuedAt: at,
+      queuedAt,
       requiredSkills: required,
       ...(ticket.previousAgentId ? { previousAgentId: ticket.previousAgentId } : {}),
-      rank: queueRank(priority, at, ticket.ticketId),
+      rank: queueRank(priority, queuedAt, ticket.ticketId),
     };
-    // The entry first: a ticket marked queued is always findable in its queue.
+    // The entry first: a ticket marked queued is always findable in its queue. (A priority raised
+    // since it was queued re-ranks it: the entry is keyed by the ticket.)
     await deps.queue.put(entry);
+    const at = deps.now().toISOString();
     const change: Change = {
       version: ticket.version + 1,
       action: 'ticket.queued',
       actor: { type: 'system', id: 'routing' },
-      at: deps.now().toISOString(),
+      at,
       before: { assigneeId: ticket.assigneeId ?? null },
-      after: { queue, requiredSkills: required },
+      after: { queue, requiredSkills: required, priority },
     };
-    const written = await deps.tickets.change(ticket, change, { queuedAt: at, requiredSkills: required }, ticket.assigneeId ? ['assigneeId', 'assignedAt'] : [], { openOnly: true });
+    const written = await deps.tickets.change(ticket, change, { queuedAt, requiredSkills: required }, ticket.assigneeId ? ['assigneeId', 'assignedAt'] : [], { openOnly: true });
     if (written) {
-      if (ticket.assigneeId) await deps.agents.release(ticket.assigneeId, ticket.ticketId, change.at);
+      if (ticket.assigneeId) await giveBack(deps, ticket.assigneeId, ticket.ticketId, at);
       await deps.publisher.publish([
-        domainEvent(TicketQueued, {
-          eventId: `${written.ticketId}:v${change.version}`,
-          version: 1,
-          occurredAt: change.at,
-          ticketId: written.ticketId,
-          customerId: written.customerId,
-          queue,
-          requiredSkills: required,
-          priority,
-        }),
+        domainEvent(TicketQueued, { eventId: `${written.ticketId}:v${change.version}`, version: 1, occurredAt: at, ticketId: written.ticketId, customerId: written.customerId, queue, requiredSkills: required, priority }),
       ]);
-      // An agent may have freed up while the entry was being written, and looked before it was there.
-      const agents = await deps.roster.current(true);
-      const now = agents.find((a) => isEligible(a, required));
-      if (now) await dispatchTo(deps, now.agentId);
       return { kind: 'queued', queue, ticket: written };
     }
     ticket = await deps.tickets.getTicket(given.ticketId);
   }
-  await deps.queue.remove(given.ticketId);
-  return { kind: 'skipped', reason: ticket ? 'closed' : 'gone' };
+  throw stillChanging(given.ticketId);
 }
 
-/** How far down the queue an agent's freed capacity looks for a ticket it can take. */
-const QUEUE_LOOKAHEAD = 200;
+/** Queued tickets a freed agent looks through for one they can take, best first. */
+const QUEUE_LOOKAHEAD = 1000;
 
 /** Gives an agent who may take more tickets the best-ranked queued tickets they are eligible for. */
 export async function dispatchTo(deps: RoutingDeps, agentId: string): Promise<number> {
   let assigned = 0;
   let agent = await deps.agents.getAgent(agentId);
-  while (agent) {
-    const queued = await deps.queue.list(QUEUE_LOOKAHEAD);
+  // Entries being written right now (their ticket not yet marked queued) are left for their writer.
+  const skip = new Set<string>();
+  while (agent && isEligible(agent, [])) {
+    const queued = (await deps.queue.list(QUEUE_LOOKAHEAD)).filter((q) => !skip.has(q.ticketId));
     const entry = nextFor(agent, queued);
     if (!entry) break;
+    skip.add(entry.ticketId);
     const ticket = await deps.tickets.getTicket(entry.ticketId);
-    if (!ticket || !isOpen(ticket) || !ticket.queuedAt) {
+    if (!ticket || !isOpen(ticket) || (ticket.assigneeId && !ticket.queuedAt && (ticket.assignedAt ?? '') > entry.queuedAt)) {
+      // Closed, or assigned after it was queued: the entry is left over.
       await deps.queue.remove(entry.ticketId);
       continue;
     }
+    if (!ticket.queuedAt) continue;
     const at = deps.now().toISOString();
     const claimed = await deps.agents.claim(agentId, ticket.ticketId, entry.requiredSkills, at);
     if (!claimed) break;
     deps.roster.remember(claimed);
-    const written = await recordAssignment(deps, ticket, { agent: claimed, reason: 'from-queue' }, entry.requiredSkills, at);
+    const written = await recordAssignment(deps, ticket, { agent: claimed, reason: 'from-queue' }, at);
     if (written) assigned++;
     else {
-      deps.roster.remember((await deps.agents.release(agentId, ticket.ticketId, at)) ?? claimed);
-      await deps.queue.remove(entry.ticketId);
+      const freed = await deps.agents.release(agentId, ticket.ticketId, at);
+      if (freed) deps.roster.remember(freed);
     }
-    agent = claimed;
+    agent = (await deps.agents.getAgent(agentId)) ?? claimed;
   }
   return assigned;
 }
 
-/** A finished ticket gives its agent's slot back; the agent then takes what waits for them. */
-export async function finishTicket(deps: RoutingDeps, ticketId: string, agentId: string | undefined): Promise<void> {
-  await deps.queue.remove(ticketId);
-  if (!agentId) return;
-  const freed = await deps.agents.release(agentId, ticketId, deps.now().toISOString());
-  if (freed) {
-    deps.roster.remember(freed);
-    await dispatchTo(deps, agentId);
-  }
+/**
+ * A finished ticket gives its agent's slot back (and any other agent's a crashed attempt left
+ * behind); the agents then take what waits for them.
+ */
+export async function finishTicket(deps: RoutingDeps, ticket: Ticket): Promise<void> {
+  await deps.queue.remove(ticket.ticketId);
+  const at = deps.now().toISOString();
+  const holders = (await deps.roster.current(true)).filter((a) => a.activeTickets.includes(ticket.ticketId)).map((a) => a.agentId);
+  for (const agentId of new Set([...holders, ...(ticket.assigneeId ? [ticket.assigneeId] : [])])) await giveBack(deps, agentId, ticket.ticketId, at);
 }

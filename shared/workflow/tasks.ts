@@ -2,13 +2,13 @@ import { domainEvent, type DomainEvent, SlaBreached, SlaWarning, TicketEscalated
 import { type Priority, priorities } from '../config';
 import type { Change, Ticket } from '../domain/ticket';
 import { checkSla, pauseSla, resumeSla, type SlaAction, type SlaState, startSla } from '../sla/sla';
-import { assignTicket, type RoutingDeps } from './assignment';
+import { assignTicket, requiredFor, type RoutingDeps } from './assignment';
 
 /**
- * The tasks of the per-ticket workflow (Step Functions): start, assign, then check until done, with
- * a Wait until each check's `nextCheckAt` in between. Each run owns a generation of the ticket's SLA
- * state; an event that changes the ticket's deadlines (priority, reopening, pending) starts a new
- * run, and the older run ends at its next check.
+ * The tasks of the per-ticket workflow (Step Functions): start (taking over the SLA clocks, and
+ * assigning the ticket), then check until done, with a Wait until each check's `nextCheckAt` in
+ * between. Each run owns a generation of the ticket's SLA state; an event that changes the ticket's
+ * deadlines or what it needs of its agent starts a new run, and the older run ends at its next check.
  */
 
 /** The EventBridge event a run was started by (the rule's default input). */
@@ -20,7 +20,6 @@ export interface StartEvent {
 
 export type WorkflowTask =
   | { readonly action: 'start'; readonly event: StartEvent }
-  | { readonly action: 'assign'; readonly ticketId: string; readonly generation: number; readonly assign: boolean }
   | { readonly action: 'check'; readonly ticketId: string; readonly generation: number; readonly nextCheckAt: string | null };
 
 /** What every task returns: the state the workflow carries from one task to the next. */
@@ -28,8 +27,6 @@ export interface RunState {
   readonly ticketId: string;
   readonly generation: number;
   readonly done: boolean;
-  /** Whether the run should (re)assign the ticket. */
-  readonly assign: boolean;
   /** When the next check is due; null when none is (the state machine's paths need the field present). */
   readonly nextCheckAt: string | null;
 }
@@ -41,43 +38,44 @@ export async function runTask(deps: RoutingDeps, task: WorkflowTask): Promise<Ru
   switch (task.action) {
     case 'start':
       return start(deps, task.event);
-    case 'assign': {
-      const ticket = await deps.tickets.getTicket(task.ticketId);
-      const current = ticket && ticket.sla?.generation === task.generation && !isFinished(ticket);
-      if (current && task.assign) await assignTicket(deps, ticket);
-      return { ticketId: task.ticketId, generation: task.generation, done: !current, assign: false, nextCheckAt: null };
-    }
     case 'check':
       return check(deps, task.ticketId, task.generation, task.nextCheckAt);
   }
 }
 
-/** Takes the ticket's SLA state over for a new run, applying what the starting event changed. */
+/**
+ * Takes the ticket's SLA state over for a new run, with its clocks as the ticket's status says
+ * (pending stops the resolution clock), then routes the ticket: a first triage or a reopening
+ * assigns it, a new priority or need re-ranks or reassigns it; an agent who holds it and has what
+ * it needs keeps it.
+ */
 async function start(deps: RoutingDeps, event: StartEvent): Promise<RunState> {
   const { ticketId, occurredAt } = event.detail;
   const type = event['detail-type'];
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const ticket = await deps.tickets.getTicket(ticketId);
-    if (!ticket || isFinished(ticket)) return { ticketId, generation: ticket?.sla?.generation ?? 0, done: true, assign: false, nextCheckAt: null };
+    if (!ticket || isFinished(ticket)) return { ticketId, generation: ticket?.sla?.generation ?? 0, done: true, nextCheckAt: null };
     const previous = ticket.sla;
     const generation = (previous?.generation ?? 0) + 1;
-    let state: SlaState;
-    if (!previous || (type === 'TicketReopened' && previous.startedAt < occurredAt)) state = startSla(type === 'TicketReopened' ? occurredAt : ticket.createdAt, generation);
-    else if (type === 'TicketStatusChanged' && event.detail.to === 'pending') state = { ...pauseSla(previous, occurredAt), generation };
-    else if (type === 'TicketStatusChanged' && event.detail.from === 'pending') state = { ...resumeSla(previous, occurredAt, deps.config.sla), generation };
-    else state = { ...previous, generation };
+    const at = deps.now().toISOString();
+    let state: SlaState = !previous || (type === 'TicketReopened' && previous.startedAt < occurredAt) ? startSla(type === 'TicketReopened' ? occurredAt : ticket.createdAt, generation) : { ...previous, generation };
+    // The status decides, not the event: events can arrive late, twice or out of order.
+    if (ticket.status === 'pending') state = pauseSla(state, type === 'TicketStatusChanged' && event.detail.to === 'pending' ? occurredAt : at);
+    else state = resumeSla(state, type === 'TicketStatusChanged' && event.detail.from === 'pending' ? occurredAt : at, deps.config.sla);
     const change: Change = {
       version: ticket.version + 1,
       action: 'ticket.sla',
       actor: { type: 'system', id: 'sla' },
-      at: deps.now().toISOString(),
+      at,
       cause: type,
       before: previous ? { generation: previous.generation, startedAt: previous.startedAt, pausedMs: previous.pausedMs } : null,
       after: { generation, startedAt: state.startedAt, pausedMs: state.pausedMs, ...(state.pausedSince ? { pausedSince: state.pausedSince } : {}) },
     };
     const written = await deps.tickets.change(ticket, change, { sla: state }, [], { openOnly: true });
-    // Routing follows the ticket's first triage and a reopening; a status change moves only the clocks.
-    if (written) return { ticketId, generation, done: false, assign: type !== 'TicketStatusChanged', nextCheckAt: null };
+    if (!written) continue;
+    // A status change moves only the clocks; everything else may change who should have the ticket.
+    if (type !== 'TicketStatusChanged') await assignTicket(deps, written);
+    return { ticketId, generation, done: false, nextCheckAt: null };
   }
   throw new Error(`ticket ${ticketId} kept changing while its workflow started`);
 }
@@ -86,13 +84,23 @@ async function start(deps: RoutingDeps, event: StartEvent): Promise<RunState> {
 async function check(deps: RoutingDeps, ticketId: string, generation: number, waitedUntil: string | null): Promise<RunState> {
   // A Wait state ends at or after its timestamp, so what was due then is due now, whatever this clock says.
   const now = new Date(Math.max(deps.now().getTime(), waitedUntil ? Date.parse(waitedUntil) : 0));
-  const ended: RunState = { ticketId, generation, done: true, assign: false, nextCheckAt: null };
+  const ended: RunState = { ticketId, generation, done: true, nextCheckAt: null };
+  const next = (at: string | undefined): RunState => ({ ...ended, done: !at, nextCheckAt: at ?? null });
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const ticket = await deps.tickets.getTicket(ticketId);
     if (!ticket?.sla || ticket.sla.generation !== generation || isFinished(ticket)) return ended;
+    // An open ticket with no agent (its queue missed a freed agent, or a crash cut an escalation
+    // short) gets another try at each check.
+    if (!ticket.assigneeId || (ticket.escalated && !sameSkills(ticket.requiredSkills, requiredFor(ticket, deps.config)))) await assignTicket(deps, ticket);
     const priority: Priority = ticket.priority ?? 'normal';
     const result = checkSla({ status: ticket.status, priority, tier: ticket.tier, channel: ticket.channel, firstResponseAt: ticket.firstResponseAt }, ticket.sla, now, deps.config.sla);
-    if (result.actions.length === 0) return { ...ended, done: !result.nextCheckAt, nextCheckAt: result.nextCheckAt ?? null };
+    if (result.actions.length === 0) {
+      // Nothing due, but deadlines may have moved (a new priority, a first response): they are on the ticket.
+      if (JSON.stringify(dueTimesOf(result.state)) === JSON.stringify(dueTimesOf(ticket.sla))) return next(result.nextCheckAt);
+      const change: Change = { version: ticket.version + 1, action: 'ticket.sla', actor: { type: 'system', id: 'sla' }, at: now.toISOString(), before: dueTimesOf(ticket.sla), after: dueTimesOf(result.state) };
+      if (await deps.tickets.change(ticket, change, { sla: result.state }, [], { openOnly: true })) return next(result.nextCheckAt);
+      continue;
+    }
 
     const escalations = result.actions.filter((a): a is Extract<SlaAction, { kind: 'escalate' }> => a.kind === 'escalate');
     const raise = escalations.reduce((n, a) => n + (a.actions.includes('raise-priority') ? 1 : 0), 0);
@@ -117,13 +125,17 @@ async function check(deps: RoutingDeps, ticketId: string, generation: number, wa
     const raisedFields = raised !== priority ? { priority: raised, prioritySource: 'escalation' as const } : {};
     const written = await deps.tickets.change(ticket, change, { sla: result.state, ...raisedFields, ...escalated }, [], { openOnly: true });
     if (!written) continue;
-    if (toEscalationQueue) await assignTicket(deps, written);
+    // To the escalation queue; or, still waiting in its queue, ranked by its raised priority.
+    if (toEscalationQueue || (raised !== priority && !written.assigneeId)) await assignTicket(deps, written);
     // Raised priority means nearer deadlines: look again at once.
-    if (raised !== priority) return { ...ended, done: false, nextCheckAt: at };
-    return { ...ended, done: !result.nextCheckAt, nextCheckAt: result.nextCheckAt ?? null };
+    return next(raised !== priority ? at : result.nextCheckAt);
   }
   throw new Error(`ticket ${ticketId} kept changing while its deadlines were checked`);
 }
+
+const sameSkills = (a: readonly string[] | undefined, b: readonly string[]) => JSON.stringify(a ?? []) === JSON.stringify(b);
+/** The due times of an SLA state, comparable and fit for the audit trail. */
+const dueTimesOf = (s: SlaState) => ({ firstResponseDueAt: s.firstResponseDueAt ?? null, resolutionDueAt: s.resolutionDueAt ?? null });
 
 const describe = (a: SlaAction) => (a.kind === 'escalate' ? `escalation level ${a.level}: ${a.actions.join(', ')}` : `${a.clock} ${a.kind} (due ${a.dueAt})`);
 

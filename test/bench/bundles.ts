@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { repoRoot } from '../../infra/constructs/function';
-import { type FunctionName, functions } from '../../infra/topology';
+import { type FunctionName, functions, queues } from '../../infra/topology';
 import { fmt, median } from './stats';
 
 /**
@@ -61,8 +61,7 @@ const cdkOptions: BuildOptions = {
 const functionEnv = {
   TABLE_NAME: 'switchboard-bench',
   EVENT_BUS_NAME: 'switchboard-bench',
-  INGEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/switchboard-ingest',
-  DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/switchboard-delivery',
+  ...Object.fromEntries(queues.map((q) => [q.urlEnv, `https://sqs.us-east-1.amazonaws.com/000000000000/switchboard-${q.id}`])),
   MAIL_BUCKET: 'switchboard-bench-mail',
   SWITCHBOARD_CONFIG: '{}',
   SWITCHBOARD_CHANNEL_SECRET_ARNS: '{}',

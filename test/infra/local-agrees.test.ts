@@ -72,5 +72,5 @@ test('local mode runs the ticket workflow the stack deploys: the same definition
   // The deployed definition refers to the workflow function by its ARN; locally it has a fixed one.
   const deployed = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : LOCAL_TASK_ARN)).join(separator));
   expect(deployed).toEqual(synthesizeWorkflowDefinition());
-  expect(Object.keys(deployed.States).sort()).toEqual(['Assign', 'Check', 'CheckedDone', 'Done', 'Start', 'Started', 'WaitForDeadline']);
+  expect(Object.keys(deployed.States).sort()).toEqual(['Check', 'CheckedDone', 'Done', 'Start', 'Started', 'WaitForDeadline']);
 });

@@ -417,7 +417,7 @@ describe('least privilege', () => {
     expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([]);
   });
 
-  it('only the triage function may call Amazon Comprehend, and only the four detection calls', () => {
+  it('only the triage function may call Amazon Comprehend, and only the two batch detection calls', () => {
     const callers = ofType('AWS::IAM::Policy').filter(([, p]) =>
       (p.Properties.PolicyDocument.Statement as Statement[]).some((s) => actionsOf(s).some((a) => a.toLowerCase().startsWith('comprehend:') || a === '*')),
     );
@@ -574,7 +574,7 @@ describe('observability', () => {
       categoriesOf(config).map((category) => [{ Name: 'Category', Value: category }, { Name: 'service', Value: 'switchboard' }]),
     );
     for (const alarm of spikes) {
-      expect(alarm).toMatchObject({ Namespace: 'Switchboard', Statistic: 'Sum', Period: 3600, Threshold: 120, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      expect(alarm).toMatchObject({ Namespace: 'Switchboard', Statistic: 'Sum', Period: 3600, Threshold: 120, ComparisonOperator: 'GreaterThanThreshold' });
     }
   });
 
@@ -618,7 +618,7 @@ describe('ticket workflow', () => {
     }
   });
 
-  it('runs Start, Assign and Check on the workflow function, with a Wait until $.nextCheckAt before each later Check', () => {
+  it('runs Start and Check on the workflow function, with a Wait until $.nextCheckAt before each later Check', () => {
     const { StartAt, States } = definition();
     expect(StartAt).toBe('Start');
     const tasks = Object.entries(States).filter(([, s]) => s.Type === 'Task');

@@ -95,7 +95,7 @@ test('a freed agent takes the best-ranked ticket they can: highest priority, the
     order.push([t.ticketId, p]);
   }
   // Freed, alice takes the older critical one; capacity 1, so only that.
-  await finishTicket(deps, busy.ticketId, 'alice');
+  await finishTicket(deps, (await deps.tickets.getTicket(busy.ticketId))!);
   expect((await agentStore.getAgent('alice'))!.activeTickets).toEqual([order[1]![0]]);
   expect((await deps.queue.list(10)).map((q) => q.ticketId)).toEqual([order[3]![0], order[0]![0], order[2]![0]]);
   // Raising capacity (what PUT /agents/{id} announces) lets her take the rest, best first.
@@ -116,10 +116,50 @@ test('a ticket solved before it could be assigned takes no slot', async () => {
   expect(await deps.queue.list(10)).toEqual([]);
 });
 
+test('a slot left behind by a crashed attempt is given back when the ticket is assigned', async () => {
+  const { deps, ticket, agentStore } = await setup([agent('alice', 2), agent('bob', 2, { presence: 'away' })]);
+  const t = await ticket();
+  // An earlier attempt claimed bob, then died before writing the ticket; bob went away since.
+  await agentStore.setPresence('bob', 'online', new Date(clock).toISOString());
+  await agentStore.claim('bob', t.ticketId, [], new Date(clock).toISOString());
+  await agentStore.setPresence('bob', 'away', new Date(clock).toISOString());
+  expect(await assignTicket(deps, t)).toMatchObject({ kind: 'assigned', agentId: 'alice' });
+  expect((await agentStore.getAgent('bob'))!.activeTickets).toEqual([]);
+});
+
+test('a queue entry whose ticket is not marked queued yet (being written) is left alone by a freed agent', async () => {
+  const { deps, ticket } = await setup([agent('alice', 2)]);
+  const t = await ticket();
+  await deps.queue.put({ ticketId: t.ticketId, customerId: t.customerId, priority: 'normal', queuedAt: new Date(clock).toISOString(), requiredSkills: en, rank: `2#${new Date(clock).toISOString()}#${t.ticketId}` });
+  expect(await dispatchTo(deps, 'alice')).toBe(0);
+  expect((await deps.queue.list(10)).map((q) => q.ticketId)).toEqual([t.ticketId]);
+});
+
 describe('workflow tasks', () => {
   const started = (ticketId: string, type: string, detail: Record<string, unknown> = {}) => ({
     action: 'start' as const,
     event: { 'detail-type': type, detail: { ticketId, occurredAt: new Date(clock).toISOString(), ...detail } },
+  });
+
+  test('a start delivered twice assigns once, and the deadlines are on the ticket after the first check', async () => {
+    const { deps, ticket, agentStore, publisher } = await setup([agent('alice', 2)]);
+    const t = await ticket();
+    await runTask(deps, started(t.ticketId, 'TicketTriaged'));
+    const run = await runTask(deps, started(t.ticketId, 'TicketTriaged'));
+    expect((await agentStore.getAgent('alice'))!.activeTickets).toEqual([t.ticketId]);
+    const assigned = publisher.published.filter((e) => e.detailType === 'TicketAssigned');
+    // The second start republished the same assignment (same id), nothing more.
+    expect(new Set(assigned.map((e) => e.detail.eventId)).size).toBe(1);
+    await runTask(deps, { action: 'check', ticketId: t.ticketId, generation: run.generation, nextCheckAt: null });
+    expect((await deps.tickets.getTicket(t.ticketId))!.sla).toMatchObject({ firstResponseDueAt: expect.any(String), resolutionDueAt: expect.any(String) });
+  });
+
+  test('a late "to pending" event does not stop the clock of a ticket that is open again', async () => {
+    const { deps, ticket } = await setup([agent('alice', 2)]);
+    const t = await ticket();
+    await runTask(deps, started(t.ticketId, 'TicketTriaged'));
+    await runTask(deps, started(t.ticketId, 'TicketStatusChanged', { from: 'open', to: 'pending' }));
+    expect((await deps.tickets.getTicket(t.ticketId))!.sla!.pausedSince).toBeUndefined();
   });
 
   test('a new run takes over: the older run ends at its next check', async () => {
@@ -133,13 +173,17 @@ describe('workflow tasks', () => {
   });
 
   test('pending stops the resolution clock; the customer answering starts it again, later by the time paused', async () => {
-    const { deps, ticket } = await setup([agent('alice', 2)]);
+    const { deps, ticket, table } = await setup([agent('alice', 2)]);
     const t = await ticket();
     await runTask(deps, started(t.ticketId, 'TicketTriaged'));
     const before = (await deps.tickets.getTicket(t.ticketId))!.sla!;
+    const setStatus = (status: string) =>
+      dynamo.doc.send(new UpdateCommand({ TableName: table, Key: keys.ticket(t.ticketId), UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': status } }));
+    await setStatus('pending');
     await runTask(deps, started(t.ticketId, 'TicketStatusChanged', { from: 'open', to: 'pending' }));
     expect((await deps.tickets.getTicket(t.ticketId))!.sla!.pausedSince).toBeDefined();
     clock += 3_600_000;
+    await setStatus('open');
     await runTask(deps, started(t.ticketId, 'TicketStatusChanged', { from: 'pending', to: 'open' }));
     const after = (await deps.tickets.getTicket(t.ticketId))!.sla!;
     expect(after.pausedSince).toBeUndefined();

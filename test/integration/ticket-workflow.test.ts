@@ -6,6 +6,7 @@ import { parseConfig } from '../../shared/config';
 import type { Ticket } from '../../shared/domain/ticket';
 import { documentClient } from '../../shared/store/dynamodb-client';
 import { readTicket } from '../../shared/store/reads';
+import { DynamoDbAgentStore } from '../../shared/store/dynamodb-agent-store';
 import { postSigned } from '../support/channel-requests';
 import { eventually } from '../support/eventually';
 
@@ -69,6 +70,8 @@ test('an unanswered critical ticket warns, breaches and climbs the escalation la
   // sam (escalation) is offline: the ticket waits in the escalation queue, and alice is freed.
   const queued = await eventually(async () => eventsOf(id, 'TicketQueued').find((e) => (e.detail.requiredSkills as string[])[0] === 'queue:escalation'));
   expect(queued.detail.queue).toBe('queue:escalation');
+  const alice = (await new DynamoDbAgentStore(db(local), local.tableName).getAgent('alice'))!;
+  expect(alice.activeTickets).not.toContain(id);
   const ticket = await ticketOf(id);
   expect(ticket).toMatchObject({ escalated: true, priority: 'critical', requiredSkills: ['queue:escalation'] });
   expect(ticket.assigneeId).toBeUndefined();

@@ -73,14 +73,56 @@ test('a later, angrier message moves the urgency; every triage is a change in th
   expect(audit.map((a) => (a.after as { urgency: string }).urgency)).toEqual(['normal', 'critical']);
 });
 
-test('a redelivered message is not triaged twice', async () => {
+test('a redelivered message is not triaged twice; its event goes out again, the same, in case the first was lost', async () => {
   const { deps, publisher, message, ticket } = await setup();
   const m = await message('My invoice is wrong', '2026-11-23T09:00:00.000Z', 'ben@example.com');
   await triageMessages(deps, [m]);
   const version = (await ticket(m.ticketId))!.version;
   await triageMessages(deps, [m]);
   expect((await ticket(m.ticketId))!.version).toBe(version);
+  expect(publisher.published).toHaveLength(2);
+  expect(publisher.published[1]).toEqual(publisher.published[0]);
+});
+
+test('a crash between recording a triage and publishing it: the retry publishes it, so the ticket is still routed', async () => {
+  const { deps, publisher, message, ticket } = await setup();
+  const m = await message('Where is my parcel?', '2026-11-23T09:00:00.000Z', 'dee@example.com');
+  const failing = { ...deps, publisher: { publish: () => Promise.reject(new Error('bus down')) } };
+  await expect(triageMessages(failing, [m])).rejects.toThrow('bus down');
+  expect((await ticket(m.ticketId))!.triage).toBeDefined();
+  await triageMessages(deps, [m]);
+  expect(publisher.published.map((e) => e.detail)).toEqual([expect.objectContaining({ ticketId: m.ticketId, routingChanged: true, priority: 'normal' })]);
+});
+
+test('an older message redelivered after a newer one was triaged moves nothing', async () => {
+  const { deps, publisher, message, ticket } = await setup();
+  const older = await message('Thanks, all good now!', '2026-11-23T09:00:00.000Z', 'eve@example.com');
+  const newer = await message('This is UNACCEPTABLE!!! The parcel is broken, I am furious!', '2026-11-23T09:05:00.000Z', 'eve@example.com');
+  await triageMessages(deps, [newer]);
+  await triageMessages(deps, [older]);
+  expect((await ticket(newer.ticketId))!.urgency).toBe('critical');
   expect(publisher.published).toHaveLength(1);
+});
+
+test('a new language or category restarts routing even when the priority stays', async () => {
+  const { deps, publisher, message } = await setup();
+  await triageMessages(deps, [await message('Hello, I have a question about my order', '2026-11-23T09:00:00.000Z', 'fay@example.com')]);
+  await triageMessages(deps, [await message('请问我的订单什么时候发货？', '2026-11-23T09:01:00.000Z', 'fay@example.com')]);
+  const [first, second] = publisher.published.map((e) => e.detail);
+  expect(second).toMatchObject({ language: 'zh', priorityChanged: false, routingChanged: true });
+  expect(first!.priority).toBe(second!.priority);
+});
+
+test('any analyzer failure, not only throttling, leaves the ticket on defaults and routed', async () => {
+  comprehend.answer = () => ({ status: 400, body: { __type: 'AccessDeniedException', message: 'not authorized' } });
+  const client = new ComprehendClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+  const { deps, publisher, message, ticket } = await setup(new ComprehendAnalyzer(client, { defaultLanguage: 'en' }));
+  const m = await message('我要投诉！快递一直没到', '2026-11-23T09:00:00.000Z', 'gus@example.com');
+  const outcome = await triageMessages(deps, [m]);
+  expect(outcome).toMatchObject({ unavailable: 'failed', triaged: [] });
+  // The script still says Chinese, and the keyword rule still says critical.
+  expect(await ticket(m.ticketId)).toMatchObject({ language: 'zh', urgency: 'critical', triage: { pending: true } });
+  expect(publisher.published[0]!.detail).toMatchObject({ pending: true, routingChanged: true });
 });
 
 test("messages of one ticket in one batch are one document: Comprehend sees each ticket once, grouped by language", async () => {
@@ -117,11 +159,12 @@ test('Comprehend throttled: the ticket gets defaults tagged triage:pending and i
   // Routing starts on the defaults: the event that starts the ticket's workflow is out.
   expect(publisher.published[0]!.detail).toMatchObject({ pending: true, priorityChanged: true, priority: 'normal' });
 
-  // Still down on the next attempt: nothing new is written or published.
+  // Still down on the next attempt: nothing new is written; the defaults' event goes out again, the same.
   const version = (await ticket(m.ticketId))!.version;
   await triageMessages(deps, [m]);
   expect((await ticket(m.ticketId))!.version).toBe(version);
-  expect(publisher.published).toHaveLength(1);
+  expect(publisher.published).toHaveLength(2);
+  expect(publisher.published[1]).toEqual(publisher.published[0]);
 
   comprehend.answer = (request) => ({
     status: 200,
