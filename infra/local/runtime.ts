@@ -9,7 +9,7 @@ import { voice } from '../../shared/channels/voice';
 import { localOutbox, type OutboxEntry } from '../../shared/delivery/outbox';
 import { channelSecrets } from '../../shared/secrets';
 import { repoRoot } from '../constructs/function';
-import { env, type FunctionName, functions, routes } from '../topology';
+import { env, type FunctionName, functions, type QueueSpec, routes } from '../topology';
 import { signingKey } from './dev-tokens';
 import { ensureTable, localClient, startDynalite } from './dynamodb';
 import { type LocalEventBus, startEventBus } from './event-bus';
@@ -40,6 +40,8 @@ export interface LocalOptions {
   readonly pollers?: number;
   /** The ticket workflow's Wait and retry timings (tests compress them). */
   readonly workflow?: LocalWorkflowOptions;
+  /** Queues whose consumers run (default: all); the rest only fill, as if their functions were throttled. */
+  readonly consumers?: readonly QueueSpec['id'][];
 }
 
 export interface LocalSwitchboard {
@@ -149,7 +151,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalSwitchboar
   await new DynamoDbAgentStore(documentClient(seedClient), LOCAL_TABLE).seed(config.routing.sampleAgents, new Date().toISOString());
   seedClient.destroy();
 
-  const pollers = queues.queues.map((q) => pollQueue(queues.client, q, handlers[q.spec.consumer] as SqsConsumer, q.spec.batchSize(config), options.pollers ?? 2));
+  const consumed = queues.queues.filter((q) => !options.consumers || options.consumers.includes(q.spec.id));
+  const pollers = consumed.map((q) => pollQueue(queues.client, q, handlers[q.spec.consumer] as SqsConsumer, q.spec.batchSize(config), options.pollers ?? 2));
 
   const key = signingKey(dataDir ?? join(repoRoot, '.switchboard'));
   const server: Server = createLocalHttpServer({

@@ -1,4 +1,4 @@
-import { IANAZone } from 'luxon';
+import type * as Luxon from 'luxon';
 import type { BusinessCalendar, SlaConfig } from '../config';
 
 /**
@@ -53,6 +53,9 @@ const wallClock: WorkClock = {
  * intervals in order and never overlapping, and splitting an interval never changes its total.
  */
 function businessClock(calendar: BusinessCalendar): WorkClock {
+  // Only business hours need time zones: luxon loads with the first business calendar.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { IANAZone } = require('luxon') as typeof Luxon;
   const zone = IANAZone.create(calendar.timezone);
   if (!zone.isValid) throw new Error(`SLA calendar: unknown time zone "${calendar.timezone}"; use an IANA name such as Europe/Berlin`);
   const week = weekHours(calendar.hours);

@@ -1,9 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AgentSeed } from '../config';
 import type { Agent, AgentChange, AgentProfile, Presence } from '../routing/agent';
 import type { AgentStore } from '../routing/ports';
 import { distinctSorted } from '../routing/skills';
-import { unlessConditionFails } from './dynamodb-client';
+import { queryAll, unlessConditionFails } from './dynamodb-client';
 import { keys, stripStorage } from './keys';
 
 /**
@@ -40,22 +40,8 @@ export class DynamoDbAgentStore implements AgentStore {
   ) {}
 
   async listAgents(): Promise<Agent[]> {
-    const agents: Agent[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'byParent',
-          KeyConditionExpression: 'parentKey = :parent',
-          ExpressionAttributeValues: { ':parent': keys.agentsParent },
-          ExclusiveStartKey: start,
-        }),
-      );
-      agents.push(...(out.Items ?? []).map(toAgent));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return agents;
+    const items = await queryAll(this.db, { TableName: this.table, IndexName: 'byParent', KeyConditionExpression: 'parentKey = :parent', ExpressionAttributeValues: { ':parent': keys.agentsParent } });
+    return items.map(toAgent);
   }
 
   async getAgent(agentId: string): Promise<Agent | undefined> {

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 
 /** A document client with the house marshalling options; endpoints come from the SDK's own
  * environment variables (AWS_ENDPOINT_URL_DYNAMODB in local mode). */
@@ -20,4 +20,16 @@ export async function unlessConditionFails<T>(write: Promise<T>): Promise<T | un
     if (isConditionFailure(error)) return undefined;
     throw error;
   }
+}
+
+/** Every item a query matches, page by page, up to `limit` items. */
+export async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput, limit = Infinity): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start, ...(Number.isFinite(limit) ? { Limit: limit - items.length } : {}) }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start && items.length < limit);
+  return items;
 }

@@ -1,4 +1,5 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './dynamodb-client';
 import type { QueuedTicket } from '../routing/queue';
 import { keys, stripStorage } from './keys';
 
@@ -25,22 +26,11 @@ export class DynamoDbQueueStore implements QueueStore {
   }
 
   async list(limit: number): Promise<QueuedTicket[]> {
-    const entries: QueuedTicket[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'byParent',
-          KeyConditionExpression: 'parentKey = :queue',
-          ExpressionAttributeValues: { ':queue': keys.queueParent },
-          Limit: limit - entries.length,
-          ExclusiveStartKey: start,
-        }),
-      );
-      entries.push(...(out.Items ?? []).map((item) => stripStorage<QueuedTicket>(item)));
-      start = out.LastEvaluatedKey;
-    } while (start && entries.length < limit);
-    return entries;
+    const items = await queryAll(
+      this.db,
+      { TableName: this.table, IndexName: 'byParent', KeyConditionExpression: 'parentKey = :queue', ExpressionAttributeValues: { ':queue': keys.queueParent } },
+      limit,
+    );
+    return items.map((item) => stripStorage<QueuedTicket>(item));
   }
 }

@@ -1,4 +1,5 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './dynamodb-client';
 import type { CustomerHandle } from '../../events/inbound-message';
 import type { Ticket } from '../domain/ticket';
 import { keys, stripStorage } from './keys';
@@ -13,22 +14,12 @@ export async function readTicket(db: DynamoDBDocumentClient, table: string, tick
 
 /** Every handle a customer is known by (the byParent index; customers hold a handful). */
 export async function readHandles(db: DynamoDBDocumentClient, table: string, customerId: string): Promise<CustomerHandle[]> {
-  const handles: CustomerHandle[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await db.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: 'byParent',
-        KeyConditionExpression: 'parentKey = :parent AND begins_with(childKey, :identity)',
-        ProjectionExpression: '#kind, #value',
-        ExpressionAttributeNames: { '#kind': 'kind', '#value': 'value' },
-        ExpressionAttributeValues: { ':parent': keys.customerParent(customerId), ':identity': 'IDENTITY#' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    handles.push(...((out.Items ?? []) as CustomerHandle[]));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return handles;
+  return (await queryAll(db, {
+    TableName: table,
+    IndexName: 'byParent',
+    KeyConditionExpression: 'parentKey = :parent AND begins_with(childKey, :identity)',
+    ProjectionExpression: '#kind, #value',
+    ExpressionAttributeNames: { '#kind': 'kind', '#value': 'value' },
+    ExpressionAttributeValues: { ':parent': keys.customerParent(customerId), ':identity': 'IDENTITY#' },
+  })) as unknown as CustomerHandle[];
 }

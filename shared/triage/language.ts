@@ -1,5 +1,13 @@
-import { detectAll } from 'tinyld';
+import type * as Tinyld from 'tinyld';
 import { mostlyTraditional } from './chinese';
+
+let tinyld: typeof Tinyld | undefined;
+/** tinyld and its language profiles (about 600 KB) load with the first Latin-script text, not with the function. */
+function detectAll(text: string): ReturnType<typeof Tinyld.detectAll> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  tinyld ??= require('tinyld') as typeof Tinyld;
+  return tinyld.detectAll(text);
+}
 
 /** Comprehend's DetectDominantLanguage wants at least this many characters; shorter texts get the default language. */
 export const MIN_DETECTABLE_CHARS = 20;
