@@ -185,8 +185,10 @@ export async function startLocal(options: LocalOptions): Promise<LocalSwitchboar
     signingKey: key,
     handlers,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Kept-alive client connections would hold close() open until they time out.
       server.closeAllConnections?.();
+      await closed;
       await workflows.close();
       await Promise.all(pollers.map((p) => p.stop()));
       await queues.close();

@@ -71,8 +71,16 @@ export function startWorkflows(definition: Record<string, unknown>, handler: Tas
   const failures: string[] = [];
   const states = (definition.States ?? {}) as Record<string, { Type: string }>;
   const waits = Object.keys(states).filter((name) => states[name]!.Type === 'Wait');
+  // Tasks in flight: an aborted run does not stop its task's handler, so closing waits for them.
+  const tasks = new Set<Promise<unknown>>();
+  const track = (input: unknown) => {
+    const task = handler(input);
+    tasks.add(task);
+    void task.catch(() => undefined).finally(() => tasks.delete(task));
+    return task as Promise<never>;
+  };
   const overrides = {
-    taskResourceLocalHandlers: Object.fromEntries(workflowTasks.map((name) => [name, (input: unknown) => handler(input) as Promise<never>])),
+    taskResourceLocalHandlers: Object.fromEntries(workflowTasks.map((name) => [name, track])),
     ...(options.waitMs !== undefined ? { waitTimeOverrides: Object.fromEntries(waits.map((name) => [name, options.waitMs!])) } : {}),
     ...(options.retryMs !== undefined ? { retryIntervalOverrides: Object.fromEntries(workflowTasks.map((name) => [name, options.retryMs!])) } : {}),
   };
@@ -94,6 +102,7 @@ export function startWorkflows(definition: Record<string, unknown>, handler: Tas
     close: async () => {
       for (const run of runs) run.abort();
       await Promise.allSettled([...runs].map((r) => r.result));
+      await Promise.allSettled([...tasks]);
     },
   };
 }

@@ -16,7 +16,8 @@ beforeAll(async () => {
   template = Template.fromStack(buildTestApp(config, { checks: false }).stack);
   local = await startLocal({ config, port: 0 });
 }, 120_000);
-afterAll(() => local?.close());
+// Closing waits for work in flight (a workflow task, a poll) to finish.
+afterAll(() => local?.close(), 30_000);
 
 const resources = (type: string) => Object.values(template.findResources(type)) as { Properties: Record<string, any> }[];
 

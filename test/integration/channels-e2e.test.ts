@@ -26,7 +26,8 @@ beforeAll(async () => {
   local = await startLocal({ config, port: 0, visibilityTimeoutSeconds: 1 });
   agentToken = await issueDevToken(local.signingKey, { sub: 'alice', role: 'agent' });
 }, 60_000);
-afterAll(() => local?.close());
+// Closing waits for work in flight (a workflow task, a poll) to finish.
+afterAll(() => local?.close(), 30_000);
 
 const api = (path: string, init: RequestInit = {}) =>
   fetch(`${local.url}${path}`, { ...init, headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });

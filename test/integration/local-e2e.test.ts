@@ -18,7 +18,8 @@ beforeAll(async () => {
   local = await startLocal({ config, port: 0, visibilityTimeoutSeconds: 1 });
   agentToken = await issueDevToken(local.signingKey, { sub: 'alice', role: 'agent' });
 }, 60_000);
-afterAll(() => local?.close());
+// Closing waits for work in flight (a workflow task, a poll) to finish.
+afterAll(() => local?.close(), 30_000);
 
 async function postWeb(body: unknown, options: { secret?: string; timestamp?: number; contentType?: string } = {}) {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);

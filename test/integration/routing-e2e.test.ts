@@ -21,7 +21,8 @@ let local: LocalSwitchboard;
 beforeAll(async () => {
   local = await startLocal({ config, port: 0, visibilityTimeoutSeconds: 1 });
 }, 60_000);
-afterAll(() => local?.close());
+// Closing waits for work in flight (a workflow task, a poll) to finish.
+afterAll(() => local?.close(), 30_000);
 
 const eventsOf = (ticketId: string, type: string) => local.bus.delivered.get('EventLog')!.filter((e) => e.detail.ticketId === ticketId && e['detail-type'] === type);
 

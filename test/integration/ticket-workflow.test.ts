@@ -41,7 +41,8 @@ let local: LocalSwitchboard;
 beforeAll(async () => {
   local = await startLocal({ config, port: 0, visibilityTimeoutSeconds: 1, workflow: { waitMs: 30, retryMs: 10 } });
 }, 60_000);
-afterAll(() => local?.close());
+// Closing waits for work in flight (a workflow task, a poll) to finish.
+afterAll(() => local?.close(), 30_000);
 const db = (on: LocalSwitchboard) => documentClient(localClient(on.dynamoEndpoint));
 
 const eventsOf = (ticketId: string, type?: string): BusEvent[] =>
