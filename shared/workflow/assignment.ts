@@ -190,6 +190,7 @@ async function queueTicket(deps: RoutingDeps, given: Ticket, required: string[])
     if (attempt > 0 && ticket.assigneeId !== given.assigneeId) return { kind: 'skipped', reason: 'already-assigned' };
     const priority: Priority = ticket.priority ?? 'normal';
     const queuedAt = ticket.queuedAt ?? deps.now().toISOString();
+    const waiting = ticket.queuedAt && !ticket.assigneeId && JSON.stringify(ticket.requiredSkills ?? []) === JSON.stringify(required);
     const entry: QueuedTicket = {
       ticketId: ticket.ticketId,
       customerId: ticket.customerId,
@@ -202,6 +203,8 @@ async function queueTicket(deps: RoutingDeps, given: Ticket, required: string[])
     // The entry first: a ticket marked queued is always findable in its queue. (A priority raised
     // since it was queued re-ranks it: the entry is keyed by the ticket.)
     await deps.queue.put(entry);
+    // Already waiting in this queue: the entry was all there was to renew.
+    if (waiting) return { kind: 'queued', queue, ticket };
     const at = deps.now().toISOString();
     const change: Change = {
       version: ticket.version + 1,

@@ -87,17 +87,21 @@ async function check(deps: RoutingDeps, ticketId: string, generation: number, wa
   const ended: RunState = { ticketId, generation, done: true, nextCheckAt: null };
   const next = (at: string | undefined): RunState => ({ ...ended, done: !at, nextCheckAt: at ?? null });
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const ticket = await deps.tickets.getTicket(ticketId);
+    let ticket = await deps.tickets.getTicket(ticketId);
     if (!ticket?.sla || ticket.sla.generation !== generation || isFinished(ticket)) return ended;
     // An open ticket with no agent (its queue missed a freed agent, or a crash cut an escalation
     // short) gets another try at each check.
-    if (!ticket.assigneeId || (ticket.escalated && !sameSkills(ticket.requiredSkills, requiredFor(ticket, deps.config)))) await assignTicket(deps, ticket);
+    if (!ticket.assigneeId || (ticket.escalated && !sameSkills(ticket.requiredSkills, requiredFor(ticket, deps.config)))) {
+      const routed = await assignTicket(deps, ticket);
+      if (routed.kind !== 'skipped') ticket = routed.ticket;
+    }
+    const sla = ticket.sla!;
     const priority: Priority = ticket.priority ?? 'normal';
-    const result = checkSla({ status: ticket.status, priority, tier: ticket.tier, channel: ticket.channel, firstResponseAt: ticket.firstResponseAt }, ticket.sla, now, deps.config.sla);
+    const result = checkSla({ status: ticket.status, priority, tier: ticket.tier, channel: ticket.channel, firstResponseAt: ticket.firstResponseAt }, sla, now, deps.config.sla);
     if (result.actions.length === 0) {
       // Nothing due, but deadlines may have moved (a new priority, a first response): they are on the ticket.
-      if (JSON.stringify(dueTimesOf(result.state)) === JSON.stringify(dueTimesOf(ticket.sla))) return next(result.nextCheckAt);
-      const change: Change = { version: ticket.version + 1, action: 'ticket.sla', actor: { type: 'system', id: 'sla' }, at: now.toISOString(), before: dueTimesOf(ticket.sla), after: dueTimesOf(result.state) };
+      if (JSON.stringify(dueTimesOf(result.state)) === JSON.stringify(dueTimesOf(sla))) return next(result.nextCheckAt);
+      const change: Change = { version: ticket.version + 1, action: 'ticket.sla', actor: { type: 'system', id: 'sla' }, at: now.toISOString(), before: dueTimesOf(sla), after: dueTimesOf(result.state) };
       if (await deps.tickets.change(ticket, change, { sla: result.state }, [], { openOnly: true })) return next(result.nextCheckAt);
       continue;
     }
@@ -109,7 +113,8 @@ async function check(deps: RoutingDeps, ticketId: string, generation: number, wa
     const supervisorId = escalations.some((a) => a.actions.includes('notify-supervisor')) && ticket.assigneeId ? (await deps.agents.getAgent(ticket.assigneeId))?.supervisorId : undefined;
 
     const at = now.toISOString();
-    const events = result.actions.map((action) => slaEvent(ticket, action, at, priority, raised, supervisorId));
+    const current = ticket;
+    const events = result.actions.map((action) => slaEvent(current, action, at, priority, raised, supervisorId));
     // Published before they are recorded, with ids fixed by what they are: a retry after a failed
     // write publishes the same events again, which consumers drop by id; none is ever lost.
     await deps.publisher.publish(events);
@@ -118,7 +123,7 @@ async function check(deps: RoutingDeps, ticketId: string, generation: number, wa
       action: escalations.length ? 'ticket.escalated' : 'ticket.sla',
       actor: { type: 'system', id: 'sla' },
       at,
-      before: { priority, escalationLevel: ticket.sla.escalationLevel },
+      before: { priority, escalationLevel: sla.escalationLevel },
       after: { priority: raised, escalationLevel: result.state.escalationLevel, actions: result.actions.map(describe) },
     };
     const escalated = toEscalationQueue ? { escalated: true } : {};

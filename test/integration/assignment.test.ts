@@ -162,6 +162,19 @@ describe('workflow tasks', () => {
     expect((await deps.tickets.getTicket(t.ticketId))!.sla!.pausedSince).toBeUndefined();
   });
 
+  test('a ticket waiting in its queue is checked without being queued again', async () => {
+    const { deps, ticket, publisher } = await setup([agent('alice', 0)]);
+    const t = await ticket();
+    const run = await runTask(deps, started(t.ticketId, 'TicketTriaged'));
+    expect((await deps.tickets.getTicket(t.ticketId))!.queuedAt).toBeDefined();
+    const first = await runTask(deps, { action: 'check', ticketId: t.ticketId, generation: run.generation, nextCheckAt: null });
+    const version = (await deps.tickets.getTicket(t.ticketId))!.version;
+    const again = await runTask(deps, { action: 'check', ticketId: t.ticketId, generation: run.generation, nextCheckAt: null });
+    expect(again).toEqual(first);
+    expect((await deps.tickets.getTicket(t.ticketId))!.version).toBe(version);
+    expect(publisher.published.filter((e) => e.detailType === 'TicketQueued')).toHaveLength(1);
+  });
+
   test('a new run takes over: the older run ends at its next check', async () => {
     const { deps, ticket } = await setup([agent('alice', 2)]);
     const t = await ticket();
