@@ -64,6 +64,8 @@ export interface Ticket {
   readonly queuedAt?: string;
   /** Moved to the escalation queue by the escalation ladder. */
   readonly escalated?: boolean;
+  /** The latest assignment or queueing, kept so a retry can finish announcing it. */
+  readonly lastRouting?: Change;
   readonly sla?: SlaState;
   /** Optimistic-lock counter, one per recorded change. */
   readonly version: number;

@@ -22,6 +22,7 @@ export type WorkFields = Partial<
     | 'assignedAt'
     | 'queuedAt'
     | 'escalated'
+    | 'lastRouting'
     | 'sla'
   >
 >;

@@ -87,7 +87,12 @@ export async function assignTicket(deps: RoutingDeps, given: Ticket): Promise<As
     const required = requiredFor(ticket, deps.config);
     const holder = ticket.assigneeId ? await deps.agents.getAgent(ticket.assigneeId) : undefined;
     if (holder?.activeTickets.includes(ticket.ticketId) && hasSkills(holder, required)) {
-      if (ticket.lastChange.action === 'ticket.assigned') await deps.publisher.publish([assignedEvent(ticket, ticket.lastChange)]);
+      // A crash may have cut the assignment short after it was written: finish it (same event id).
+      const routing = ticket.lastRouting;
+      if (routing?.action === 'ticket.assigned' && routing.after.assigneeId === holder.agentId) {
+        await deps.publisher.publish([assignedEvent(ticket, routing)]);
+        await releaseOthers(deps, ticket, routing);
+      }
       return { kind: 'skipped', reason: 'already-assigned' };
     }
 
@@ -103,7 +108,10 @@ export async function assignTicket(deps: RoutingDeps, given: Ticket): Promise<As
     await giveBack(deps, choice.agent.agentId, ticket.ticketId, at);
     ticket = await deps.tickets.getTicket(ticket.ticketId);
   }
+  // Every claim refused: the ticket as it is now, which someone else may have assigned meanwhile (theirs stands).
+  ticket = await deps.tickets.getTicket(given.ticketId);
   if (!ticket) return { kind: 'skipped', reason: 'gone' };
+  if (ticket.assigneeId !== given.assigneeId) return { kind: 'skipped', reason: 'already-assigned' };
   return queueTicket(deps, ticket, requiredFor(ticket, deps.config));
 }
 
@@ -126,11 +134,18 @@ async function recordAssignment(deps: RoutingDeps, given: Ticket, choice: Choice
       before: { assigneeId: ticket.assigneeId ?? null, ...(ticket.previousAgentId ? { previousAgentId: ticket.previousAgentId } : {}) },
       after: { assigneeId: choice.agent.agentId, reason: choice.reason, requiredSkills: required },
     };
-    const written = await deps.tickets.change(ticket, change, { assigneeId: choice.agent.agentId, assignedAt: at, requiredSkills: required }, ['queuedAt'], { openOnly: true });
+    const written = await deps.tickets.change(
+      ticket,
+      change,
+      { assigneeId: choice.agent.agentId, assignedAt: at, requiredSkills: required, lastRouting: change },
+      ['queuedAt'],
+      { openOnly: true },
+    );
     if (written) {
-      if (ticket.queuedAt) await deps.queue.remove(ticket.ticketId);
-      await releaseOthers(deps, written, at);
+      // The event first: what follows may hand other tickets out, and its failure must not lose this one.
       await deps.publisher.publish([assignedEvent(written, change)]);
+      if (ticket.queuedAt) await deps.queue.remove(ticket.ticketId);
+      await releaseOthers(deps, written, change);
       return written;
     }
     ticket = await deps.tickets.getTicket(given.ticketId);
@@ -159,22 +174,26 @@ function assignedEvent(ticket: Ticket, change: Change): DomainEvent {
 }
 
 /**
- * Every agent but the ticket's assignee who holds it gives it back: its previous agent, and any
- * slot a crashed or refused attempt left behind. The roster as this instance has it names them.
+ * Every agent but the ticket's assignee who holds it gives it back: its previous agent (named by
+ * the assignment), and any slot a crashed or refused attempt left behind, as the roster shows them.
  */
-async function releaseOthers(deps: RoutingDeps, ticket: Ticket, at: string): Promise<void> {
+async function releaseOthers(deps: RoutingDeps, ticket: Ticket, assignment: Change): Promise<void> {
   const holders = (await deps.roster.current()).filter((a) => a.agentId !== ticket.assigneeId && a.activeTickets.includes(ticket.ticketId));
-  const previous = ticket.lastChange.before?.assigneeId;
+  const previous = assignment.before?.assigneeId;
   const names = new Set([...holders.map((a) => a.agentId), ...(typeof previous === 'string' && previous !== ticket.assigneeId ? [previous] : [])]);
-  for (const agentId of names) await giveBack(deps, agentId, ticket.ticketId, at);
+  for (const agentId of names) await giveBack(deps, agentId, ticket.ticketId, assignment.at);
 }
 
-/** Releases an agent's slot for a ticket; an agent who can now take more gets what waits for them. */
+/**
+ * Releases an agent's slot for a ticket; an agent who can now take more gets what waits for them.
+ * That hand-out is best effort here (the agent's next availability or check picks it up): its
+ * failure must not fail the assignment that freed the slot.
+ */
 async function giveBack(deps: RoutingDeps, agentId: string, ticketId: string, at: string): Promise<void> {
   const freed = await deps.agents.release(agentId, ticketId, at);
   if (!freed) return;
   deps.roster.remember(freed);
-  if (freed.presence === 'online' && freed.activeTickets.length < freed.capacity) await dispatchTo(deps, agentId);
+  if (freed.presence === 'online' && freed.activeTickets.length < freed.capacity) await dispatchTo(deps, agentId).catch(() => 0);
 }
 
 /** No eligible agent: the ticket waits in its skill queue until an agent frees up. */
@@ -186,8 +205,11 @@ async function queueTicket(deps: RoutingDeps, given: Ticket, required: string[])
       await deps.queue.remove(given.ticketId);
       return { kind: 'skipped', reason: ticket ? 'closed' : 'gone' };
     }
-    // Assigned by someone else since this assigner read it: theirs stands.
-    if (attempt > 0 && ticket.assigneeId !== given.assigneeId) return { kind: 'skipped', reason: 'already-assigned' };
+    // Assigned by someone else since this assigner read it: theirs stands, and the entry put for it goes.
+    if (attempt > 0 && ticket.assigneeId !== given.assigneeId) {
+      await deps.queue.remove(given.ticketId);
+      return { kind: 'skipped', reason: 'already-assigned' };
+    }
     const priority: Priority = ticket.priority ?? 'normal';
     const queuedAt = ticket.queuedAt ?? deps.now().toISOString();
     const waiting = ticket.queuedAt && !ticket.assigneeId && JSON.stringify(ticket.requiredSkills ?? []) === JSON.stringify(required);
@@ -214,13 +236,22 @@ async function queueTicket(deps: RoutingDeps, given: Ticket, required: string[])
       before: { assigneeId: ticket.assigneeId ?? null },
       after: { queue, requiredSkills: required, priority },
     };
-    const written = await deps.tickets.change(ticket, change, { queuedAt, requiredSkills: required }, ticket.assigneeId ? ['assigneeId', 'assignedAt'] : [], { openOnly: true });
+    const written = await deps.tickets.change(
+      ticket,
+      change,
+      { queuedAt, requiredSkills: required, lastRouting: change },
+      ticket.assigneeId ? ['assigneeId', 'assignedAt'] : [],
+      { openOnly: true },
+    );
     if (written) {
-      if (ticket.assigneeId) await giveBack(deps, ticket.assigneeId, ticket.ticketId, at);
       await deps.publisher.publish([
         domainEvent(TicketQueued, { eventId: `${written.ticketId}:v${change.version}`, version: 1, occurredAt: at, ticketId: written.ticketId, customerId: written.customerId, queue, requiredSkills: required, priority }),
       ]);
-      return { kind: 'queued', queue, ticket: written };
+      if (ticket.assigneeId) await giveBack(deps, ticket.assigneeId, ticket.ticketId, at);
+      // An agent freed while the entry was being written passed it over (not yet marked queued): look once more.
+      const freed = (await deps.roster.current(true)).find((a) => isEligible(a, required));
+      if (freed) await dispatchTo(deps, freed.agentId).catch(() => 0);
+      return { kind: 'queued', queue, ticket: (await deps.tickets.getTicket(written.ticketId)) ?? written };
     }
     ticket = await deps.tickets.getTicket(given.ticketId);
   }
@@ -243,7 +274,10 @@ export async function dispatchTo(deps: RoutingDeps, agentId: string): Promise<nu
     skip.add(entry.ticketId);
     const ticket = await deps.tickets.getTicket(entry.ticketId);
     if (!ticket || !isOpen(ticket) || (ticket.assigneeId && !ticket.queuedAt && (ticket.assignedAt ?? '') > entry.queuedAt)) {
-      // Closed, or assigned after it was queued: the entry is left over.
+      // Closed, or assigned after it was queued: the entry is left over, perhaps by an assignment a
+      // crash cut short before it was announced (the retry of this very dispatch), which is finished.
+      const routing = ticket?.lastRouting;
+      if (ticket && routing?.action === 'ticket.assigned' && routing.after.assigneeId === ticket.assigneeId) await deps.publisher.publish([assignedEvent(ticket, routing)]);
       await deps.queue.remove(entry.ticketId);
       continue;
     }

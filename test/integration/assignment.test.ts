@@ -204,3 +204,47 @@ describe('workflow tasks', () => {
     expect(after.generation).toBe(before.generation + 2);
   });
 });
+
+describe('crash points', () => {
+  test('an assignment written but not announced is announced by the retry', async () => {
+    const { deps, ticket, agentStore, publisher } = await setup([agent('alice', 2), agent('bob', 2)]);
+    const t = await ticket({ previousAgentId: 'bob' });
+    const failing = { ...deps, publisher: { publish: () => Promise.reject(new Error('bus down')) } };
+    await expect(assignTicket(failing, t)).rejects.toThrow('bus down');
+    expect(publisher.published).toEqual([]);
+    // The retried workflow start records its SLA clocks first, so the assignment is no longer the latest change.
+    const assigned = (await deps.tickets.getTicket(t.ticketId))!;
+    await deps.tickets.change(assigned, { version: assigned.version + 1, action: 'ticket.sla', actor: { type: 'system', id: 'sla' }, at: assigned.updatedAt, before: null, after: {} }, {});
+    const retried = await assignTicket(deps, (await deps.tickets.getTicket(t.ticketId))!);
+    expect(retried).toMatchObject({ kind: 'skipped', reason: 'already-assigned' });
+    expect(publisher.published.map((e) => [e.detailType, e.detail.agentId])).toEqual([['TicketAssigned', 'bob']]);
+    expect((await agentStore.getAgent('bob'))!.activeTickets).toEqual([t.ticketId]);
+  });
+
+  test('claims that keep failing while someone else assigns the ticket leave that assignment alone', async () => {
+    const { deps, ticket, agentStore } = await setup([agent('alice', 2), agent('bob', 2)]);
+    const t = await ticket();
+    let claims = 0;
+    const racing = {
+      ...deps,
+      agents: {
+        ...agentStore,
+        getAgent: agentStore.getAgent.bind(agentStore),
+        release: agentStore.release.bind(agentStore),
+        listAgents: agentStore.listAgents.bind(agentStore),
+        // Every claim of this assigner is refused; meanwhile bob gets the ticket through his queue.
+        claim: async () => {
+          if (++claims === 3) await assignTicket(deps, (await deps.tickets.getTicket(t.ticketId))!);
+          return undefined;
+        },
+      },
+    };
+    const outcome = await assignTicket(racing, t);
+    expect(outcome).toMatchObject({ kind: 'skipped', reason: 'already-assigned' });
+    const now = (await deps.tickets.getTicket(t.ticketId))!;
+    expect(now.assigneeId).toBeDefined();
+    expect(now.queuedAt).toBeUndefined();
+    expect((await agentStore.getAgent(now.assigneeId!))!.activeTickets).toEqual([t.ticketId]);
+    expect(await deps.queue.list(10)).toEqual([]);
+  });
+});
