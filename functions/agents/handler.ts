@@ -4,7 +4,7 @@ import { env } from '../../infra/topology';
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
 import { requiredEnv } from '../../shared/env';
 import { type Caller, callerOf, requireGroup } from '../../shared/http/caller';
-import { jsonResponse, problems } from '../../shared/http/problem';
+import { jsonRequestBody, jsonResponse, problems } from '../../shared/http/problem';
 import {
   agentManagers,
   agentView,
@@ -31,13 +31,6 @@ const deps: AgentsDeps = {
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 
-/** The JSON body of a PUT; 415 for any other content type. */
-function jsonBody(event: Event): string | undefined {
-  const contentType = event.headers?.['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/json') throw problems.unsupportedMediaType('application/json');
-  return event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-}
-
 const routes: Record<string, (event: Event, caller: Caller) => Promise<APIGatewayProxyResultV2>> = {
   /** The roster: who is online, with which skills, and how much room each has. */
   'GET /agents': async (_event, caller) => {
@@ -51,7 +44,7 @@ const routes: Record<string, (event: Event, caller: Caller) => Promise<APIGatewa
   'PUT /agents/{id}': async (event, caller) => {
     requireGroup(caller, agentManagers);
     const agentId = parseAgentId(event.pathParameters?.id);
-    const profile = parseAgentProfile(agentId, jsonBody(event));
+    const profile = parseAgentProfile(agentId, jsonRequestBody(event));
     const ifMatch = parseIfMatch(event.headers?.['if-match']);
     const { agent, created, availability } = await saveAgent(deps, profile, ifMatch);
     logger.info(created ? 'agent created' : 'agent updated', { agentId, version: agent.version, by: caller.sub, ...(availability ? { availability } : {}) });
@@ -61,7 +54,7 @@ const routes: Record<string, (event: Event, caller: Caller) => Promise<APIGatewa
   /** The caller says whether they are taking tickets. */
   'PUT /agents/me/presence': async (event, caller) => {
     requireGroup(caller, presenceSetters);
-    const presence = parsePresence(jsonBody(event));
+    const presence = parsePresence(jsonRequestBody(event));
     const { agent, availability } = await setOwnPresence(deps, caller.sub, presence);
     logger.info('presence set', { agentId: agent.agentId, presence, version: agent.version, ...(availability ? { availability } : {}) });
     return jsonResponse(200, agentView(agent), { etag: etagOf(agent) });

@@ -5,7 +5,7 @@ import { env, queueSpec } from '../../infra/topology';
 import { replyAddresses } from '../../shared/channels/reply-addresses';
 import { requiredEnv } from '../../shared/env';
 import { callerOf, requireGroup } from '../../shared/http/caller';
-import { jsonResponse, problems } from '../../shared/http/problem';
+import { jsonRequestBody, jsonResponse } from '../../shared/http/problem';
 import { SqsJobQueue } from '../../shared/queue/sqs-job-queue';
 import { createReply } from '../../shared/replies/deliver';
 import { type DeliveryJob, parseReplyRequest } from '../../shared/replies/reply';
@@ -31,10 +31,7 @@ export const handler = httpHandler(async (event: APIGatewayProxyEventV2WithJWTAu
   const caller = callerOf(event);
   requireGroup(caller, ticketRepliers);
   const ticketId = parseTicketId(event.pathParameters?.id);
-  const contentType = event.headers?.['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/json') throw problems.unsupportedMediaType('application/json');
-  const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  const request = parseReplyRequest(body);
+  const request = parseReplyRequest(jsonRequestBody(event));
   const idempotencyKey = event.headers?.['idempotency-key']?.slice(0, 200);
 
   const reply = await createReply(deps, { ticketId, caller, request, ...(idempotencyKey ? { idempotencyKey } : {}) });

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { AgentAvailabilityChanged, TicketStatusChanged } from '../../events';
-import { dispatchTo, finishTicket } from '../../shared/workflow/assignment';
+import { dispatchTo, finishTicket, isOpen } from '../../shared/workflow/assignment';
 import { withPowertools } from '../commons/handler';
 import { logger } from '../commons/powertools';
 import { routingDeps } from '../commons/routing';
@@ -23,7 +23,7 @@ async function route(record: SQSRecord): Promise<void> {
     if (change.to !== 'solved' && change.to !== 'closed') return;
     const ticket = await deps.tickets.getTicket(change.ticketId);
     // Still finished when read: a ticket reopened since keeps its agent.
-    if (ticket && (ticket.status === 'solved' || ticket.status === 'closed')) await finishTicket(deps, ticket);
+    if (ticket && !isOpen(ticket)) await finishTicket(deps, ticket);
     logger.info('ticket finished', { ticketId: change.ticketId, agentId: ticket?.assigneeId });
     return;
   }

@@ -57,3 +57,10 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
 export function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix = ''): { field: string; message: string }[] {
   return issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)', message: i.message }));
 }
+
+/** A request's JSON body as text (API Gateway may hand it over base64-encoded); 415 for any other content type. */
+export function jsonRequestBody(event: { headers?: Record<string, string | undefined>; body?: string; isBase64Encoded?: boolean }): string | undefined {
+  const contentType = event.headers?.['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (contentType !== 'application/json') throw problems.unsupportedMediaType('application/json');
+  return event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}

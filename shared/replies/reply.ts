@@ -1,4 +1,3 @@
-import { backoffSeconds } from '../queue/backoff';
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { Actor } from '../../events/ticket-status';
@@ -181,5 +180,3 @@ export const fillTemplate = (template: string, values: { ticketId: string; statu
   template.replace(/\{(ticketId|status)\}/g, (_m, key: 'ticketId' | 'status') => values[key]);
 
 export const defaultNotificationTemplate = 'Your request {ticketId} is now {status}.';
-
-export { backoffSeconds };

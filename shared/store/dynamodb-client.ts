@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 
 /** A document client with the house marshalling options; endpoints come from the SDK's own
  * environment variables (AWS_ENDPOINT_URL_DYNAMODB in local mode). */
@@ -31,5 +31,22 @@ export async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandIn
     items.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
   } while (start && items.length < limit);
+  return items;
+}
+
+/** BatchGetItem's limit on keys per request. */
+const BATCH_GET_LIMIT = 100;
+
+/** Every item of `keys` that exists, strongly consistent: requests of up to 100 keys, unprocessed keys asked again. */
+export async function batchGetAll(db: DynamoDBDocumentClient, table: string, keys: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+    let pending: Record<string, unknown>[] = keys.slice(i, i + BATCH_GET_LIMIT);
+    while (pending.length > 0) {
+      const out = await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+      items.push(...(out.Responses?.[table] ?? []));
+      pending = (out.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+    }
+  }
   return items;
 }

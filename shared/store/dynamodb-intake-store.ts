@@ -1,9 +1,9 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerHandle } from '../../events/inbound-message';
 import { handleKey } from '../domain/identity';
 import { type Change, joinableStatuses, type Ticket, type TicketSeed } from '../domain/ticket';
 import type { AuditEntry, Customer, IntakeStore, StoredMessage } from '../ingest/ports';
-import { unlessConditionFails } from './dynamodb-client';
+import { batchGetAll, unlessConditionFails } from './dynamodb-client';
 import { keys, stripStorage, ticketIndexKeys } from './keys';
 import { readTicket } from './reads';
 
@@ -17,13 +17,7 @@ export class DynamoDbIntakeStore implements IntakeStore {
   async lookup(messageId: string, handles: readonly CustomerHandle[], threadMessageIds: readonly string[] = []) {
     const identityKeys = handles.map((h) => keys.identity(h));
     const threadKeys = threadMessageIds.filter((id) => id !== messageId).map((id) => keys.message(id));
-    let pending: Record<string, unknown>[] = dedupeKeys([keys.message(messageId), ...identityKeys, ...threadKeys]);
-    const items: Record<string, unknown>[] = [];
-    while (pending.length > 0) {
-      const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-      items.push(...(out.Responses?.[this.table] ?? []));
-      pending = (out.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-    }
+    const items = await batchGetAll(this.db, this.table, dedupeKeys([keys.message(messageId), ...identityKeys, ...threadKeys]));
     const owners = new Map<string, string>();
     let message: StoredMessage | undefined;
     const thread: { at: string; ticketId: string }[] = [];

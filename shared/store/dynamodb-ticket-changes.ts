@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Change, Ticket } from '../domain/ticket';
+import { type Change, openStatuses, type Ticket } from '../domain/ticket';
 import { unlessConditionFails } from './dynamodb-client';
 import { keys, stripStorage, ticketIndexKeys } from './keys';
 import { readTicket } from './reads';
@@ -70,8 +70,8 @@ export class DynamoDbTicketChanges implements TicketChanges {
     let condition = 'version = :version';
     if (options.openOnly) {
       names['#status'] = 'status';
-      Object.assign(values, { ':new': 'new', ':open': 'open', ':pending': 'pending' });
-      condition += ' AND #status IN (:new, :open, :pending)';
+      openStatuses.forEach((status, i) => (values[`:open${i}`] = status));
+      condition += ` AND #status IN (${openStatuses.map((_, i) => `:open${i}`).join(', ')})`;
     }
     const out = await unlessConditionFails(
       this.db.send(

@@ -1,4 +1,5 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from './dynamodb-client';
 import type { Ticket } from '../domain/ticket';
 import { keys, stripStorage } from './keys';
 
@@ -16,8 +17,6 @@ export interface TriageReads {
   previousAgent(customerId: string, exceptTicketId: string): Promise<string | undefined>;
 }
 
-const BATCH_GET_LIMIT = 100;
-
 export class DynamoDbTriageReads implements TriageReads {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -26,15 +25,7 @@ export class DynamoDbTriageReads implements TriageReads {
 
   async load(ticketIds: readonly string[], messageIds: readonly string[], customerIds: readonly string[]) {
     const wanted = [...new Set(ticketIds)].map(keys.ticket).concat([...new Set(messageIds)].map(keys.message), [...new Set(customerIds)].map(keys.customer));
-    const items: Record<string, unknown>[] = [];
-    for (let i = 0; i < wanted.length; i += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] = wanted.slice(i, i + BATCH_GET_LIMIT);
-      while (pending.length > 0) {
-        const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-        items.push(...(out.Responses?.[this.table] ?? []));
-        pending = (out.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-      }
-    }
+    const items = await batchGetAll(this.db, this.table, wanted);
     const tickets = new Map<string, Ticket>();
     const texts = new Map<string, string>();
     const tiers = new Map<string, string>();

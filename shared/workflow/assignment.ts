@@ -1,18 +1,13 @@
 import { domainEvent, type DomainEvent, TicketAssigned, TicketQueued } from '../../events';
 import type { Priority, SwitchboardConfig } from '../config';
-import type { Change, Ticket } from '../domain/ticket';
+import { type Change, openStatuses, type Ticket } from '../domain/ticket';
 import type { EventPublisher } from '../ingest/ports';
-import { type Agent, chooseAgent, type Choice, hasSkills, isEligible, nextFor, queueName, queueRank, type QueuedTicket, requiredSkills } from '../routing';
+import { type Agent, type AgentStore, chooseAgent, type Choice, hasSkills, isEligible, nextFor, queueName, queueRank, type QueuedTicket, requiredSkills } from '../routing';
 import type { QueueStore } from '../store/dynamodb-queue-store';
 import type { TicketChanges } from '../store/dynamodb-ticket-changes';
 
 /** What assignment needs of the agent roster. */
-export interface AgentPort {
-  listAgents(): Promise<Agent[]>;
-  getAgent(agentId: string): Promise<Agent | undefined>;
-  claim(agentId: string, ticketId: string, required: readonly string[], at: string): Promise<Agent | undefined>;
-  release(agentId: string, ticketId: string, at: string): Promise<Agent | undefined>;
-}
+export type AgentPort = Pick<AgentStore, 'listAgents' | 'getAgent' | 'claim' | 'release'>;
 
 export interface RoutingDeps {
   readonly tickets: TicketChanges;
@@ -68,7 +63,9 @@ export function requiredFor(ticket: Ticket, config: SwitchboardConfig): string[]
   );
 }
 
-const isOpen = (t: Ticket) => t.status === 'new' || t.status === 'open' || t.status === 'pending';
+export const isOpen = (t: Pick<Ticket, 'status'>) => openStatuses.includes(t.status);
+/** Whether two lists of required skills (sorted, as requiredSkills gives them) are the same. */
+export const sameSkills = (a: readonly string[] | undefined, b: readonly string[]) => JSON.stringify(a ?? []) === JSON.stringify(b);
 /** Contention that outlasted every attempt: thrown, so the workflow's or the queue's retry takes it up. */
 const stillChanging = (ticketId: string) => new Error(`ticket ${ticketId} kept changing while it was being routed`);
 
@@ -212,7 +209,7 @@ async function queueTicket(deps: RoutingDeps, given: Ticket, required: string[])
     }
     const priority: Priority = ticket.priority ?? 'normal';
     const queuedAt = ticket.queuedAt ?? deps.now().toISOString();
-    const waiting = ticket.queuedAt && !ticket.assigneeId && JSON.stringify(ticket.requiredSkills ?? []) === JSON.stringify(required);
+    const waiting = ticket.queuedAt && !ticket.assigneeId && sameSkills(ticket.requiredSkills, required);
     const entry: QueuedTicket = {
       ticketId: ticket.ticketId,
       customerId: ticket.customerId,

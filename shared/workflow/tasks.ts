@@ -2,7 +2,7 @@ import { domainEvent, type DomainEvent, SlaBreached, SlaWarning, TicketEscalated
 import { type Priority, priorities } from '../config';
 import type { Change, Ticket } from '../domain/ticket';
 import { checkSla, pauseSla, resumeSla, type SlaAction, type SlaState, startSla } from '../sla/sla';
-import { assignTicket, requiredFor, type RoutingDeps } from './assignment';
+import { assignTicket, isOpen, requiredFor, type RoutingDeps, sameSkills } from './assignment';
 
 /**
  * The tasks of the per-ticket workflow (Step Functions): start (taking over the SLA clocks, and
@@ -32,7 +32,7 @@ export interface RunState {
 }
 
 const ATTEMPTS = 5;
-const isFinished = (t: Ticket) => t.status === 'solved' || t.status === 'closed';
+const isFinished = (t: Ticket) => !isOpen(t);
 
 export async function runTask(deps: RoutingDeps, task: WorkflowTask): Promise<RunState> {
   switch (task.action) {
@@ -138,7 +138,6 @@ async function check(deps: RoutingDeps, ticketId: string, generation: number, wa
   throw new Error(`ticket ${ticketId} kept changing while its deadlines were checked`);
 }
 
-const sameSkills = (a: readonly string[] | undefined, b: readonly string[]) => JSON.stringify(a ?? []) === JSON.stringify(b);
 /** The due times of an SLA state, comparable and fit for the audit trail. */
 const dueTimesOf = (s: SlaState) => ({ firstResponseDueAt: s.firstResponseDueAt ?? null, resolutionDueAt: s.resolutionDueAt ?? null });
 

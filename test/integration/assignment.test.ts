@@ -175,6 +175,18 @@ describe('workflow tasks', () => {
     expect(publisher.published.filter((e) => e.detailType === 'TicketQueued')).toHaveLength(1);
   });
 
+  test('a check gives a waiting ticket to an agent whose freeing was never announced', async () => {
+    const { deps, ticket, agentStore } = await setup([agent('alice', 0)]);
+    const t = await ticket();
+    const run = await runTask(deps, started(t.ticketId, 'TicketTriaged'));
+    expect((await deps.tickets.getTicket(t.ticketId))!.queuedAt).toBeDefined();
+    // Capacity raised without the AgentAvailabilityChanged that would have dispatched to her.
+    await agentStore.upsertAgent({ agentId: 'alice', team: 'support', skills: en, capacity: 1 }, new Date(clock).toISOString());
+    await runTask(deps, { action: 'check', ticketId: t.ticketId, generation: run.generation, nextCheckAt: null });
+    expect((await deps.tickets.getTicket(t.ticketId))!).toMatchObject({ assigneeId: 'alice' });
+    expect(await deps.queue.list(10)).toEqual([]);
+  });
+
   test('a new run takes over: the older run ends at its next check', async () => {
     const { deps, ticket } = await setup([agent('alice', 2)]);
     const t = await ticket();

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { channels } from '../../shared/channels/registry';
 import { replyAddresses } from '../../shared/channels/reply-addresses';
 import { parseConfig } from '../../shared/config';
-import { afterAttempt, backoffSeconds, chooseRoute, fillTemplate, needsAttempt, notificationIdFor, parseReplyRequest, replyIdFor, type RouteInput } from '../../shared/replies/reply';
+import { backoffSeconds } from '../../shared/queue/backoff';
+import { afterAttempt, chooseRoute, fillTemplate, needsAttempt, notificationIdFor, parseReplyRequest, replyIdFor, type RouteInput } from '../../shared/replies/reply';
 import { problemOf } from '../support/problems';
 
 const config = parseConfig({ channels: { whatsapp: { phoneNumberId: '106540352242922' }, telegram: { enabled: false } } });
