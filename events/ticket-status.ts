@@ -1,7 +1,10 @@
 import * as z from 'zod';
 
-/** The lifecycle every ticket moves through. `pending` means waiting on the customer. */
-export const ticketStatuses = ['new', 'open', 'pending', 'solved', 'closed'] as const;
+/**
+ * The lifecycle every ticket moves through. `pending` means waiting on the customer, `on-hold`
+ * waiting on someone else (another team, a supplier): the customer is still waiting.
+ */
+export const ticketStatuses = ['new', 'open', 'pending', 'on-hold', 'solved', 'closed'] as const;
 export const ticketStatus = z.enum(ticketStatuses);
 export type TicketStatus = z.infer<typeof ticketStatus>;
 

@@ -243,10 +243,10 @@ export const configSchema = z
     notifications: z
       .object({
         /** Ticket statuses the customer is told about on their channel. */
-        on: z.array(z.enum(['open', 'pending', 'solved', 'closed'])).default(['solved']),
+        on: z.array(z.enum(['open', 'pending', 'on-hold', 'solved', 'closed'])).default(['solved']),
         /** What they are told; `{ticketId}` and `{status}` are filled in. */
         templates: z
-          .partialRecord(z.enum(['open', 'pending', 'solved', 'closed']), z.string().min(1).max(1000))
+          .partialRecord(z.enum(['open', 'pending', 'on-hold', 'solved', 'closed']), z.string().min(1).max(1000))
           .default({ solved: 'Your request {ticketId} has been solved. Reply to this message if you need anything else.' }),
       })
       .prefault({}),

@@ -95,9 +95,9 @@ export interface TicketSeed {
   readonly messageId: string;
 }
 
-export const openStatuses: readonly TicketStatus[] = ['new', 'open', 'pending'];
+export const openStatuses: readonly TicketStatus[] = ['new', 'open', 'pending', 'on-hold'];
 /** Statuses a customer message joins without changing anything but the ticket's latest-message fields. */
-export const joinableStatuses: readonly TicketStatus[] = ['new', 'open'];
+export const joinableStatuses: readonly TicketStatus[] = ['new', 'open', 'on-hold'];
 
 const SUBJECT_LENGTH = 80;
 
@@ -145,7 +145,7 @@ export type Placement =
 
 /**
  * - no ticket, or closed → create
- * - new/open → join
+ * - new/open/on-hold → join (on hold, the ticket waits on someone else; the customer's word is added)
  * - pending (waiting on the customer) → resume: the customer answered, the ticket is open again
  * - solved, and the message arrived within the merge window after solving → reopen; later → create
  */
@@ -154,6 +154,7 @@ export function placeMessage(ticket: Pick<Ticket, 'status' | 'solvedAt'> | undef
   switch (ticket.status) {
     case 'new':
     case 'open':
+    case 'on-hold':
       return { kind: 'join' };
     case 'pending':
       return { kind: 'resume' };

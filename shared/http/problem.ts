@@ -33,6 +33,13 @@ export const problems = {
   unauthorized: (detail: string) => new HttpProblem(401, 'unauthorized', 'The request could not be authenticated', detail),
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'Not allowed', detail),
   notFound: (detail: string) => new HttpProblem(404, 'not-found', 'Not found', detail),
+  /** 409: the request is valid but the resource's state does not allow it; `slug` names the rule. */
+  conflict: (slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}) => new HttpProblem(409, slug, title, detail, extensions),
+  /** 412: If-Match names a version that is no longer current. */
+  preconditionFailed: (title: string, detail: string, currentVersion?: number) =>
+    new HttpProblem(412, 'precondition-failed', title, detail, currentVersion !== undefined ? { currentVersion } : {}, currentVersion !== undefined ? { etag: `"${currentVersion}"` } : {}),
+  /** 428: a write that needs If-Match came without it. */
+  preconditionRequired: (detail: string) => new HttpProblem(428, 'precondition-required', 'If-Match is required', detail),
   tooLarge: (limit: number) =>
     new HttpProblem(413, 'too-large', 'The request body is too large', `The body must be at most ${limit} bytes.`, { limitBytes: limit }),
   unsupportedMediaType: (expected: string) =>
@@ -56,6 +63,22 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
 /** Zod issues as problem `errors`: a dotted field path and the message. */
 export function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix = ''): { field: string; message: string }[] {
   return issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)', message: i.message }));
+}
+
+/**
+ * A JSON request body checked against its schema: 400 with an example when it is not JSON, 400
+ * naming each invalid field when it does not match.
+ */
+export function parseJsonRequest<T>(body: string | undefined, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } } }, example: string, invalid: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(body ?? '');
+  } catch {
+    throw problems.badRequest(`The body must be JSON, like ${example}.`);
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) throw problems.badRequest(invalid, fieldErrors(result.error.issues));
+  return result.data;
 }
 
 /** A request's JSON body as text (API Gateway may hand it over base64-encoded); 415 for any other content type. */

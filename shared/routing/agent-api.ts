@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { UserGroup } from '../../infra/topology';
-import { fieldErrors, HttpProblem, problems } from '../http/problem';
+import { etagOf } from '../http/conditional';
+import { fieldErrors, HttpProblem, parseJsonRequest, problems } from '../http/problem';
 import { type Agent, type AgentProfile, freeCapacityOf, loadOf, type Presence, presences, SKILL_PATTERN } from './agent';
 import { byCodeUnit, distinctSorted } from './skills';
 
@@ -37,7 +38,7 @@ export function parseAgentId(id: string | undefined): string {
 }
 
 export function parseAgentProfile(agentIdFromPath: string, body: string | undefined): AgentProfile {
-  const data = parseJson(body, agentProfileRequest, '{"team": "support", "skills": ["language:en"], "capacity": 5}', 'The agent profile is not valid.');
+  const data = parseJsonRequest(body, agentProfileRequest, '{"team": "support", "skills": ["language:en"], "capacity": 5}', 'The agent profile is not valid.');
   if (data.supervisorId === agentIdFromPath) {
     throw problems.badRequest('The agent profile is not valid.', [{ field: 'supervisorId', message: 'an agent cannot be their own supervisor' }]);
   }
@@ -52,38 +53,10 @@ export function parseAgentProfile(agentIdFromPath: string, body: string | undefi
 }
 
 export function parsePresence(body: string | undefined): Presence {
-  return parseJson(body, presenceRequest, '{"presence": "online"}', 'The presence is not valid.').presence;
+  return parseJsonRequest(body, presenceRequest, '{"presence": "online"}', 'The presence is not valid.').presence;
 }
 
-function parseJson<T>(body: string | undefined, schema: z.ZodType<T>, example: string, invalid: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(body ?? '');
-  } catch {
-    throw problems.badRequest(`The body must be JSON, like ${example}.`);
-  }
-  const result = schema.safeParse(json);
-  if (!result.success) throw problems.badRequest(invalid, fieldErrors(result.error.issues));
-  return result.data;
-}
-
-/** A strong ETag: the agent's version, quoted. */
-export const etagOf = (agent: Pick<Agent, 'version'>): string => `"${agent.version}"`;
-
-/**
- * If-Match: "*" (the agent must exist) or one ETag as GET or PUT gave it ("3", also W/"3" or 3).
- * Undefined when absent. Anything else is a 400 saying what to send.
- */
-export function parseIfMatch(header: string | undefined): number | '*' | undefined {
-  if (header === undefined) return undefined;
-  const value = header.trim();
-  if (value === '*') return '*';
-  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(value);
-  if (!match) {
-    throw problems.badRequest('If-Match is not valid.', [{ field: 'If-Match', message: 'must be the agent\'s ETag as an earlier answer gave it, like "3", or *' }]);
-  }
-  return Number(match[1]);
-}
+export { etagOf, parseIfMatch } from '../http/conditional';
 
 /** 412: the agent changed since the caller read it (or does not exist), so their edit would undo someone else's. */
 export function agentChanged(agentIdValue: string, current: Agent | undefined): HttpProblem {

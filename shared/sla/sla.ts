@@ -1,3 +1,4 @@
+import type { TicketStatus } from '../../events/ticket-status';
 import { durationToMs, type EscalationAction, type Priority, type SlaConfig } from '../config';
 import { clockFor } from './calendar';
 import { policyFor } from './policy';
@@ -27,7 +28,7 @@ export interface SlaState {
 }
 
 export interface SlaTicket {
-  readonly status: 'new' | 'open' | 'pending' | 'solved' | 'closed';
+  readonly status: TicketStatus;
   readonly priority: Priority;
   readonly tier?: string;
   readonly channel: string;
