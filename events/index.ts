@@ -1,4 +1,6 @@
 import type { EventDefinition } from './define';
+import { CustomerErased, CustomerMerged, CustomerUpdated } from './customers';
+import { CsatRecorded, CsatRequested } from './csat';
 import { MessageReceived } from './message-received';
 import { ReplyDelivered, ReplyDeliveryFailed } from './reply-delivered';
 import { AgentAvailabilityChanged, TicketAssigned, TicketQueued } from './routing';
@@ -7,10 +9,17 @@ import { TicketCreated } from './ticket-created';
 import { TicketReopened } from './ticket-reopened';
 import { TicketStatusChanged } from './ticket-status-changed';
 import { TicketTriaged } from './ticket-triaged';
+import { AgentMentioned, TicketUpdated } from './ticket-work';
 
 export * from './define';
 export {
   AgentAvailabilityChanged,
+  CustomerErased,
+  CustomerMerged,
+  CustomerUpdated,
+  CsatRecorded,
+  CsatRequested,
+  AgentMentioned,
   MessageReceived,
   ReplyDelivered,
   ReplyDeliveryFailed,
@@ -23,6 +32,7 @@ export {
   TicketReopened,
   TicketStatusChanged,
   TicketTriaged,
+  TicketUpdated,
 };
 
 /** Every event Switchboard publishes; the README's event table and the tests read this list. */
@@ -39,5 +49,12 @@ export const allEvents: readonly EventDefinition[] = [
   SlaWarning,
   SlaBreached,
   TicketEscalated,
+  CsatRequested,
+  CsatRecorded,
   AgentAvailabilityChanged,
+  TicketUpdated,
+  AgentMentioned,
+  CustomerUpdated,
+  CustomerMerged,
+  CustomerErased,
 ];

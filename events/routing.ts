@@ -4,13 +4,14 @@ import { priority } from './ticket-triaged';
 
 export const TicketAssigned = defineEvent({
   detailType: 'TicketAssigned',
-  description: 'A ticket was given to an agent: its previous agent, the least loaded eligible one, or one who freed up while it waited in its queue.',
+  description: 'A ticket was given to an agent: its previous agent, the least loaded eligible one, one who freed up while it waited in its queue, or by hand.',
   schema: eventEnvelope.extend({
     ticketId: z.string(),
     customerId: z.string(),
     agentId: z.string(),
     previousAgentId: z.string().optional(),
-    reason: z.enum(['previous-agent', 'least-loaded', 'from-queue']),
+    /** `manual`: a supervisor gave it, or an agent took it (PATCH /tickets/{id}). */
+    reason: z.enum(['previous-agent', 'least-loaded', 'from-queue', 'manual']),
     priority,
     requiredSkills: z.array(z.string()),
     /** From the ticket's creation (or reopening) to this assignment. */

@@ -95,6 +95,20 @@ export const functions = {
     memoryMb: 512,
     tableActions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
   },
+  csat: {
+    entry: 'functions/csat/handler.ts',
+    description: 'POST /csat/{token}: a customer\'s satisfaction score by the link in their request; GET shows the form',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    tableActions: ['GetItem', 'PutItem', 'UpdateItem'],
+  },
+  ticketWork: {
+    entry: 'functions/ticket-work/handler.ts',
+    description: 'Agents working tickets: PATCH /tickets/{id} (status, fields, assignee), notes',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    tableActions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+  },
   agents: {
     entry: 'functions/agents/handler.ts',
     description: 'GET /agents, PUT /agents/{id}, PUT /agents/me/presence',
@@ -110,17 +124,28 @@ export interface RouteSpec {
   /** API Gateway syntax: `{name}` for a path parameter. */
   readonly path: string;
   readonly function: FunctionName;
-  /** `jwt`: a Cognito access or id token in `Authorization: Bearer`. `none`: the channel signs instead. */
+  /** `jwt`: a Cognito access or id token in `Authorization: Bearer`. `none`: open to anyone; say why in `publicBecause`. */
   readonly auth: 'none' | 'jwt';
+  /** For `auth: 'none'`: what stands in for sign-in, the acknowledgement of cdk-nag's AwsSolutions-APIG4 (required). */
+  readonly publicBecause?: string;
 }
 
+const signedByChannel = 'Channel providers cannot present a Cognito token; the webhook function verifies each request with the channel signature and secret before anything is queued';
+const csatLinkCredential =
+  'Customers are not signed in; the link\'s token is the credential: 256 random bits, stored only as a SHA-256 hash, valid for csat.tokenLifetime and for one ticket\'s score, which is recorded once'
+
 export const routes: readonly RouteSpec[] = [
-  { method: 'POST', path: '/webhooks/{channel}', function: 'webhook', auth: 'none' },
+  { method: 'POST', path: '/webhooks/{channel}', function: 'webhook', auth: 'none', publicBecause: signedByChannel },
   // Providers that verify the URL first (WhatsApp, WeChat) send a GET.
-  { method: 'GET', path: '/webhooks/{channel}', function: 'webhook', auth: 'none' },
+  { method: 'GET', path: '/webhooks/{channel}', function: 'webhook', auth: 'none', publicBecause: signedByChannel },
+  // The satisfaction link: the customer's browser opens it (GET, a form) or their app posts to it.
+  { method: 'POST', path: '/csat/{token}', function: 'csat', auth: 'none', publicBecause: csatLinkCredential },
+  { method: 'GET', path: '/csat/{token}', function: 'csat', auth: 'none', publicBecause: csatLinkCredential },
   { method: 'GET', path: '/tickets', function: 'listTickets', auth: 'jwt' },
   { method: 'GET', path: '/tickets/{id}', function: 'getTicket', auth: 'jwt' },
   { method: 'POST', path: '/tickets/{id}/replies', function: 'createReply', auth: 'jwt' },
+  { method: 'PATCH', path: '/tickets/{id}', function: 'ticketWork', auth: 'jwt' },
+  { method: 'POST', path: '/tickets/{id}/notes', function: 'ticketWork', auth: 'jwt' },
   { method: 'GET', path: '/agents', function: 'agents', auth: 'jwt' },
   { method: 'PUT', path: '/agents/{id}', function: 'agents', auth: 'jwt' },
   { method: 'PUT', path: '/agents/me/presence', function: 'agents', auth: 'jwt' },
@@ -222,8 +247,8 @@ export const eventRules: readonly EventRuleSpec[] = [
   },
   {
     id: 'StartTicketWorkflow',
-    description: 'A ticket whose priority, language or category was set or moved: a new run of its workflow takes over its assignment and deadlines',
-    pattern: { source: ['switchboard'], 'detail-type': ['TicketTriaged'], detail: { routingChanged: [true] } },
+    description: 'A ticket whose priority, language or category was set or moved (by triage or by hand), or given back unassigned: a new run of its workflow takes over its assignment and deadlines',
+    pattern: { source: ['switchboard'], 'detail-type': ['TicketTriaged', 'TicketUpdated'], detail: { routingChanged: [true] } },
     target: { type: 'workflow' },
   },
   {
@@ -256,4 +281,6 @@ export const env = {
   transport: 'SWITCHBOARD_TRANSPORT',
   /** `offline` triages with the built-in analyzer instead of Amazon Comprehend (local mode, tests). */
   analyzer: 'SWITCHBOARD_ANALYZER',
+  /** The API's own base URL, for links into it (the satisfaction link); set on the delivery function. */
+  apiUrl: 'SWITCHBOARD_API_URL',
 } as const;

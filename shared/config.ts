@@ -194,6 +194,31 @@ const slaPolicy = z
   .strict();
 
 const escalationAction = z.enum(['notify-supervisor', 'raise-priority', 'escalation-queue']);
+const customFieldName = z.string().regex(/^[a-z][A-Za-z0-9_]{0,39}$/, 'must be a camelCase name of up to 40 letters, digits and "_"');
+const customField = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), label: z.string().min(1).max(80).optional(), maxLength: z.number().int().min(1).max(2000).default(200) }).strict(),
+  z.object({ type: z.literal('number'), label: z.string().min(1).max(80).optional(), min: z.number().optional(), max: z.number().optional() }).strict(),
+  z.object({ type: z.literal('boolean'), label: z.string().min(1).max(80).optional() }).strict(),
+  z.object({ type: z.literal('choice'), label: z.string().min(1).max(80).optional(), values: z.array(z.string().min(1).max(80)).min(1).max(100) }).strict(),
+]);
+
+const workspaceSchema = z
+  .object({
+    /**
+     * Which tickets an agent sees: `assigned` — theirs, the unassigned ones (to pick from) and those
+     * they collaborate on (mentioned, or holding a sub-task); `all` — every ticket. Supervisors and
+     * admins see every ticket either way.
+     */
+    agentsSee: z.enum(['assigned', 'all']).default('assigned'),
+    /** A solved ticket the customer has not reopened closes after this long. */
+    closeSolvedAfter: isoDuration.default('P4D'),
+    /** Fields of the business's own an agent may set on a ticket (PATCH /tickets/{id} customFields). */
+    customFields: z.record(customFieldName, customField).default({}),
+  })
+  .strict()
+  .prefault({});
+export type CustomFieldDefinition = z.infer<typeof customField>;
+
 
 const slaSchema = z
   .object({
@@ -215,6 +240,26 @@ const slaSchema = z
         { after: 'PT0S', actions: ['notify-supervisor', 'raise-priority'] },
         { after: 'PT1H', actions: ['escalation-queue'] },
       ]),
+  })
+  .strict()
+  .prefault({});
+
+/** Customer satisfaction: the request sent when a ticket is solved, and its link. */
+const csatSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** How long the request's link (and a reply with just a score) is accepted. */
+    tokenLifetime: isoDuration.default('P7D'),
+    /** Where the link points: `<linkBaseUrl>/csat/<token>`. Null: the API's own URL (deployed, the stack passes it in). */
+    linkBaseUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+    /** The request's text by the ticket's language (exact, then its base language, then `en`); `{link}` and `{ticketId}` are filled in. */
+    templates: z
+      .record(z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language code such as en or zh-TW'), z.string().min(1).max(1000))
+      .refine((t) => Object.keys(t).length > 0, 'needs at least one template')
+      .default({
+        en: 'How did we do with request {ticketId}? Reply with a number from 1 (poor) to 5 (great), or rate us here: {link}',
+        zh: '您对本次服务（工单 {ticketId}）满意吗？请回复 1（很不满意）到 5（非常满意）之间的数字，或点击链接评分：{link}',
+      }),
   })
   .strict()
   .prefault({});
@@ -250,6 +295,7 @@ export const configSchema = z
           .default({ solved: 'Your request {ticketId} has been solved. Reply to this message if you need anything else.' }),
       })
       .prefault({}),
+    csat: csatSchema,
     ingest: z
       .object({
         /** Deliveries of one queued message before it is moved to the dead-letter queue. */
@@ -260,6 +306,7 @@ export const configSchema = z
     triage: triageSchema,
     routing: routingSchema,
     sla: slaSchema,
+    workspace: workspaceSchema,
     alarms: z
       .object({
         /** Where alarm notifications are e-mailed; null leaves the SNS topic without subscribers. */
@@ -279,6 +326,7 @@ export type SwitchboardConfig = z.infer<typeof configSchema>;
 export type TriageConfig = SwitchboardConfig['triage'];
 export type RoutingConfig = SwitchboardConfig['routing'];
 export type SlaConfig = SwitchboardConfig['sla'];
+export type CsatConfig = SwitchboardConfig['csat'];
 export type AgentSeed = z.infer<typeof agentSeed>;
 export type BusinessCalendar = z.infer<typeof businessCalendar>;
 export type EscalationAction = z.infer<typeof escalationAction>;

@@ -1,6 +1,7 @@
 import type { Actor, TicketStatus } from '../../events/ticket-status';
 import type { Priority } from '../config';
 import type { SlaState } from '../sla/sla';
+import type { CsatRequestState, TicketCsat } from '../csat/csat';
 
 export type { Actor, TicketStatus };
 
@@ -16,7 +17,16 @@ export interface Change {
     | 'ticket.queued'
     | 'ticket.unassigned'
     | 'ticket.sla'
-    | 'ticket.escalated';
+    | 'ticket.csat'
+    | 'ticket.escalated'
+    | 'ticket.updated'
+    | 'ticket.closed'
+    | 'ticket.noted'
+    | 'ticket.task'
+    | 'ticket.linked'
+    | 'ticket.merged'
+    | 'ticket.split'
+    | 'ticket.customer-changed';
   readonly actor: Actor;
   readonly at: string;
   /** The message that caused it, if a customer's message did. */
@@ -39,6 +49,7 @@ export interface Ticket {
   /** `<receivedAt>#<messageId>` of the latest customer message; orders messages that arrive out of order. */
   readonly lastMessageKey: string;
   readonly solvedAt?: string;
+  readonly closedAt?: string;
   readonly assigneeId?: string;
   /** When an agent first replied. */
   readonly firstResponseAt?: string;
@@ -67,6 +78,16 @@ export interface Ticket {
   /** The latest assignment or queueing, kept so a retry can finish announcing it. */
   readonly lastRouting?: Change;
   readonly sla?: SlaState;
+  /** Set when its customer was erased: the subject and timeline content are gone, the metrics stay, and no message joins it. */
+  readonly erasedAt?: string;
+  /** The customer's satisfaction score, once per ticket (a `ticket.csat` change). */
+  readonly csat?: TicketCsat;
+  /** The latest satisfaction request sent for it (README: Customer satisfaction). */
+  readonly csatRequest?: CsatRequestState;
+  /** The business's own fields (config `workspace.customFields`). */
+  readonly customFields?: Readonly<Record<string, string | number | boolean>>;
+  /** Agents other than the assignee working on it: @mentioned in a note, or holding a sub-task. They see the ticket. */
+  readonly collaborators?: readonly string[];
   /** Optimistic-lock counter, one per recorded change. */
   readonly version: number;
   /** The latest change, kept on the ticket so a retry of its cause can finish recording it. */

@@ -19,6 +19,11 @@ export interface AgentStore {
    * already holds succeeds again. The agent after the claim, or undefined if they cannot take it.
    */
   claim(agentId: string, ticketId: string, required: readonly string[], at: string): Promise<Agent | undefined>;
+  /**
+   * Gives the ticket to the agent whatever their presence, skills or load: a supervisor's (or the
+   * agent's own) decision. Idempotent. Undefined when there is no such agent.
+   */
+  hold(agentId: string, ticketId: string, at: string): Promise<Agent | undefined>;
   /** Frees the ticket's place; idempotent. The agent after it, or undefined when there is no such agent. */
   release(agentId: string, ticketId: string, at: string): Promise<Agent | undefined>;
   /** Creates the agents that do not exist yet (local mode's sample roster); returns those it created. */

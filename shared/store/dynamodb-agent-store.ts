@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AgentSeed } from '../config';
+import { agentCsatOf, withoutAgentCsat } from '../csat/csat';
 import type { Agent, AgentChange, AgentProfile, Presence } from '../routing/agent';
 import type { AgentStore } from '../routing/ports';
 import { distinctSorted } from '../routing/skills';
@@ -170,6 +171,25 @@ export class DynamoDbAgentStore implements AgentStore {
     return out?.Attributes && toAgent(out.Attributes);
   }
 
+  async hold(agentId: string, ticketId: string, at: string): Promise<Agent | undefined> {
+    const update = 'ADD #activeTickets :ticketSet SET #lastAssignedAt = :at, #updatedAt = :at, #version = #version + :one';
+    const condition = 'attribute_exists(pk)';
+    const out = await unlessConditionFails(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.agent(agentId),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: namesIn(update, condition),
+          ExpressionAttributeValues: { ':ticketSet': new Set([ticketId]), ':at': at, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return out?.Attributes && toAgent(out.Attributes);
+  }
+
   async release(agentId: string, ticketId: string, at: string): Promise<Agent | undefined> {
     const update = 'DELETE #activeTickets :ticketSet SET #updatedAt = :at, #version = #version + :one';
     const condition = 'attribute_exists(pk) AND contains(#activeTickets, :ticket)';
@@ -223,8 +243,9 @@ export class DynamoDbAgentStore implements AgentStore {
   }
 }
 
-/** The stored item as an Agent: storage keys dropped, the ticket set as a sorted array. */
+/** The stored item as an Agent: storage keys dropped, the ticket set as a sorted array, satisfaction counters summed up. */
 function toAgent(item: Record<string, unknown>): Agent {
-  const { activeTickets, ...rest } = stripStorage<Omit<Agent, 'activeTickets'> & { activeTickets?: Iterable<string> }>(item);
-  return { ...rest, activeTickets: distinctSorted(activeTickets ?? []) };
+  const { activeTickets, ...rest } = stripStorage<Omit<Agent, 'activeTickets'> & { activeTickets?: Iterable<string> }>(withoutAgentCsat(item));
+  const csat = agentCsatOf(item);
+  return { ...rest, activeTickets: distinctSorted(activeTickets ?? []), ...(csat ? { csat } : {}) };
 }

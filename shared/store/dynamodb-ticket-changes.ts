@@ -4,10 +4,15 @@ import { unlessConditionFails } from './dynamodb-client';
 import { keys, stripStorage, ticketIndexKeys } from './keys';
 import { readTicket } from './reads';
 
-/** Ticket attributes triage, routing and the SLA workflow may set; status and identity belong to others. */
+/** Ticket attributes triage, routing, the SLA workflow and agents may set; identity belongs to ingest. */
 export type WorkFields = Partial<
   Pick<
     Ticket,
+    | 'status'
+    | 'solvedAt'
+    | 'closedAt'
+    | 'customFields'
+    | 'collaborators'
     | 'priority'
     | 'prioritySource'
     | 'urgency'
@@ -22,8 +27,10 @@ export type WorkFields = Partial<
     | 'assignedAt'
     | 'queuedAt'
     | 'escalated'
+    | 'customerId'
     | 'lastRouting'
     | 'sla'
+    | 'csat'
   >
 >;
 
@@ -62,11 +69,20 @@ export class DynamoDbTicketChanges implements TicketChanges {
       names[`#r${i}`] = field;
       removes.push(`#r${i}`);
     });
-    // The assignee list index follows the assignee.
+    // The list indexes follow the status and the assignee.
+    if (set.status) {
+      values[':statusKey'] = ticketIndexKeys({ ...ticket, status: set.status }).statusKey;
+      sets.push('statusKey = :statusKey');
+    }
     if (set.assigneeId) {
       values[':assigneeKey'] = ticketIndexKeys({ ...ticket, assigneeId: set.assigneeId }).assigneeKey;
       sets.push('assigneeKey = :assigneeKey');
     } else if (remove.includes('assigneeId')) removes.push('assigneeKey');
+    // A merge moves the ticket to another customer: the customer list index follows.
+    if (set.customerId) {
+      values[':customerKey'] = ticketIndexKeys({ ...ticket, customerId: set.customerId }).customerKey;
+      sets.push('customerKey = :customerKey');
+    }
     let condition = 'version = :version';
     if (options.openOnly) {
       names['#status'] = 'status';

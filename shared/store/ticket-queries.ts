@@ -1,11 +1,12 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerHandle } from '../../events/inbound-message';
 import type { Ticket } from '../domain/ticket';
 import type { AuditEntry, Customer, StoredMessage } from '../ingest/ports';
 import type { Reply } from '../replies/reply';
 import type { ListPosition } from '../tickets/list-cursor';
 import { type ListFilters, type ListRequest, planList } from '../tickets/list-request';
-import { auditTrail } from '../tickets/ticket-detail';
+import type { Note } from '../tickets/notes';
+import { DEFAULT_TIMELINE_LIMIT, encodeTimelineCursor, entryTypeOf, type PageEntry, type TimelineRequest, withLatestChange } from '../tickets/timeline';
 import { keys, stripStorage, ticketIndexKeys } from './keys';
 import { readHandles, readTicket } from './reads';
 import { tableDesign, ticketSummaryAttributes } from './table-design';
@@ -22,8 +23,12 @@ export interface TicketPage {
 /** A stored message as an agent reads it: without the events kept for republishing. */
 export type MessageView = Omit<StoredMessage, 'events'>;
 
-/** The ticket's conversation: the customer's messages and the replies and notifications sent to them. */
-export type TimelineEntry = MessageView | Reply;
+/** One entry of a ticket's timeline, its `type` saying which. */
+export type TimelineEntry =
+  | ({ readonly type: 'message' } & MessageView)
+  | ({ readonly type: 'reply' } & Reply)
+  | ({ readonly type: 'note' } & Note)
+  | ({ readonly type: 'audit' } & AuditEntry);
 
 export interface CustomerView extends Pick<Customer, 'customerId' | 'displayName' | 'createdAt'> {
   readonly identities: CustomerHandle[];
@@ -31,19 +36,19 @@ export interface CustomerView extends Pick<Customer, 'customerId' | 'displayName
 
 export interface TicketDetail {
   readonly ticket: Ticket;
-  /** Customer messages (`direction: inbound`) and replies (`outbound`, with their delivery), oldest first. */
-  readonly messages: TimelineEntry[];
-  /** Oldest first, always including the ticket's latest change. */
-  readonly audit: AuditEntry[];
   readonly customer: CustomerView;
+  /** One page of the timeline: customer messages, replies and notifications, notes and audit entries, in the order asked. */
+  readonly timeline: TimelineEntry[];
+  /** Where the next page starts; absent on the last page. */
+  readonly nextCursor?: string;
 }
 
 /** What the read API needs from storage. */
 export interface TicketQueries {
   /** One page of tickets matching the request's filters, newest first, starting after its position. */
   listTickets(request: ListRequest): Promise<TicketPage>;
-  /** The ticket with its messages, audit trail and customer; undefined if there is no such ticket. */
-  ticketDetail(ticketId: string): Promise<TicketDetail | undefined>;
+  /** The ticket with a page of its timeline and its customer; undefined if there is no such ticket. */
+  ticketDetail(ticketId: string, timeline?: TimelineRequest): Promise<TicketDetail | undefined>;
 }
 
 /**
@@ -102,21 +107,10 @@ export class DynamoDbTicketQueries implements TicketQueries {
     return { tickets: items.slice(0, limit).map(summaryOf), hasMore: items.length > limit };
   }
 
-  async ticketDetail(ticketId: string): Promise<TicketDetail | undefined> {
-    // Base-table reads are strongly consistent, so an agent sees a change they just made.
-    const [ticket, auditItems, messageItems] = await Promise.all([
-      readTicket(this.db, this.table, ticketId),
-      this.queryAll({
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :audit)',
-        ExpressionAttributeValues: { ':pk': keys.ticket(ticketId).pk, ':audit': 'AUDIT#' },
-        ConsistentRead: true,
-      }),
-      this.queryAll({
-        IndexName: 'byParent',
-        KeyConditionExpression: 'parentKey = :parent AND begins_with(childKey, :msg)',
-        ExpressionAttributeValues: { ':parent': keys.ticketParent(ticketId), ':msg': 'MSG#' },
-      }),
-    ]);
+  async ticketDetail(ticketId: string, timeline: TimelineRequest = { limit: DEFAULT_TIMELINE_LIMIT, order: 'asc' }): Promise<TicketDetail | undefined> {
+    // Base-table reads are strongly consistent, so an agent sees a change they just made; the
+    // timeline (an index) may lag it by a moment, and its latest change is added from the ticket.
+    const [ticket, page] = await Promise.all([readTicket(this.db, this.table, ticketId), this.timelinePage(ticketId, timeline)]);
     if (!ticket) return undefined;
 
     const [customer, identities] = await Promise.all([
@@ -128,29 +122,55 @@ export class DynamoDbTicketQueries implements TicketQueries {
     // Ingest creates the customer before any ticket points at it.
     if (!customer) throw new Error(`customer ${ticket.customerId} of ticket ${ticketId} is missing`);
 
+    const entries = withLatestChange(page.entries, ticket, timeline, page.hasMore, (change) => ({ type: 'audit', ...change, ticketId }) as TimelineEntry);
+    const last = entries.at(-1);
     return {
       ticket,
-      messages: messageItems.map(messageOf),
-      audit: auditTrail(auditItems.map((i) => stripStorage<AuditEntry>(i)), ticket),
       customer: {
         customerId: customer.customerId,
         ...(customer.displayName !== undefined ? { displayName: customer.displayName } : {}),
         createdAt: customer.createdAt,
         identities,
       },
+      timeline: entries.map((e) => e.entry),
+      ...(page.hasMore && last ? { nextCursor: encodeTimelineCursor(last.key, timeline.order) } : {}),
     };
   }
 
-  /** Every item a query matches, page after page. */
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
+  /** A page of the ticket's timeline: its byParent children under the timeline prefix, from the cursor on. */
+  private async timelinePage(ticketId: string, { limit, order, after }: TimelineRequest): Promise<{ entries: PageEntry<TimelineEntry>[]; hasMore: boolean }> {
+    const prefix = keys.timelinePrefix;
+    // After a cursor: BETWEEN it and the end of the timeline range (it includes the cursor's own entry, which is dropped).
+    const range = after === undefined ? 'begins_with(childKey, :prefix)' : 'childKey BETWEEN :from AND :to';
+    const values =
+      after === undefined
+        ? { ':prefix': prefix }
+        : order === 'asc'
+          ? { ':from': after, ':to': `${prefix.slice(0, -1)}$` }
+          : { ':from': prefix, ':to': after };
+    // Up to one more entry than the page (so the last page says so); DynamoDB may stop short at 1 MB.
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }));
-      items.push(...(out.Items ?? []));
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byParent',
+          KeyConditionExpression: `parentKey = :parent AND ${range}`,
+          ExpressionAttributeValues: { ':parent': keys.ticketParent(ticketId), ...values },
+          ScanIndexForward: order === 'asc',
+          Limit: limit + 1 - items.length + (after === undefined ? 0 : 1),
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []).filter((i) => i.childKey !== after));
       start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+    } while (start && items.length <= limit);
+    const entries = items.flatMap((item) => {
+      const type = entryTypeOf(String(item.pk));
+      return type ? [{ key: String(item.childKey), type, entry: entryOf(type, item) }] : [];
+    });
+    return { entries: entries.slice(0, limit), hasMore: items.length > limit };
   }
 }
 
@@ -174,7 +194,7 @@ function summaryOf(item: Record<string, unknown>): TicketSummary {
   return Object.fromEntries(ticketSummaryAttributes.filter((a) => item[a] !== undefined).map((a) => [a, item[a]])) as unknown as TicketSummary;
 }
 
-function messageOf(item: Record<string, unknown>): TimelineEntry {
-  const { events: _events, ...message } = stripStorage<StoredMessage>(item);
-  return message;
+function entryOf(type: TimelineEntry['type'], item: Record<string, unknown>): TimelineEntry {
+  const { events: _events, ...entry } = stripStorage<Record<string, unknown>>(item);
+  return { type, ...entry } as TimelineEntry;
 }

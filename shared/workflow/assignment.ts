@@ -186,7 +186,7 @@ async function releaseOthers(deps: RoutingDeps, ticket: Ticket, assignment: Chan
  * That hand-out is best effort here (the agent's next availability or check picks it up): its
  * failure must not fail the assignment that freed the slot.
  */
-async function giveBack(deps: RoutingDeps, agentId: string, ticketId: string, at: string): Promise<void> {
+export async function giveBack(deps: RoutingDeps, agentId: string, ticketId: string, at: string): Promise<void> {
   const freed = await deps.agents.release(agentId, ticketId, at);
   if (!freed) return;
   deps.roster.remember(freed);

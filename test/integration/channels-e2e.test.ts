@@ -10,6 +10,7 @@ import { signWeChatQuery } from '../../shared/channels/wechat';
 import { parseConfig } from '../../shared/config';
 import { localOutbox, type OutboxEntry } from '../../shared/delivery/outbox';
 import { postSigned, sampleBodies } from '../support/channel-requests';
+import { conversation } from '../support/timeline';
 
 /**
  * Every channel end to end in local mode, as `npm start` runs it: the provider's documented payload,
@@ -32,7 +33,7 @@ afterAll(() => local?.close(), 30_000);
 const api = (path: string, init: RequestInit = {}) =>
   fetch(`${local.url}${path}`, { ...init, headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
 
-type Detail = { ticket: { ticketId: string; customerId: string; lastChannel: string }; messages: { channel: string; direction: string; text: string; delivery?: { status: string } }[] };
+type Detail = { ticket: { ticketId: string; customerId: string; lastChannel: string }; timeline: { type: string; channel: string; direction: string; text: string; delivery?: { status: string } }[] };
 
 /** The ticket holding a message from this channel whose text contains `text`. */
 async function ticketWith(channel: string, text: string): Promise<Detail> {
@@ -40,7 +41,7 @@ async function ticketWith(channel: string, text: string): Promise<Detail> {
     const list = (await (await api('/tickets?limit=100')).json()) as { tickets: { ticketId: string }[] };
     for (const { ticketId } of list.tickets) {
       const detail = (await (await api(`/tickets/${ticketId}`)).json()) as Detail;
-      if (detail.messages.some((m) => m.channel === channel && m.text.includes(text))) return detail;
+      if (conversation(detail).some((m) => m.channel === channel && m.text.includes(text))) return detail;
     }
     return undefined;
   });
@@ -110,9 +111,9 @@ test.each([
   }
   const after = await eventually(async () => {
     const d = (await (await api(`/tickets/${detail.ticket.ticketId}`)).json()) as Detail;
-    return d.messages.some((m) => m.direction === 'outbound' && m.delivery?.status === 'sent') ? d : undefined;
+    return conversation(d).some((m) => m.direction === 'outbound' && m.delivery?.status === 'sent') ? d : undefined;
   });
-  expect(after.messages.at(-1)).toMatchObject({ direction: 'outbound', channel });
+  expect(conversation(after).at(-1)).toMatchObject({ direction: 'outbound', channel });
 });
 
 test('voice: a Connect invocation joins the caller\'s ticket and answers the flow with its id and status', async () => {
@@ -196,7 +197,7 @@ test('a provider delivering the same message twice stores it once', async () => 
     return Number(out.Attributes!.ApproximateNumberOfMessages) + Number(out.Attributes!.ApproximateNumberOfMessagesNotVisible) === 0 ? true : undefined;
   });
   const again = (await (await api(`/tickets/${detail.ticket.ticketId}`)).json()) as Detail;
-  expect(again.messages.filter((m) => m.text === 'Is my order shipped yet?')).toHaveLength(1);
+  expect(conversation(again).filter((m) => m.text === 'Is my order shipped yet?')).toHaveLength(1);
 });
 
 test('a provider outage is retried with backoff: the reply shows retrying, and its job stays away far longer than the queue\'s own timeout', async () => {
@@ -211,7 +212,7 @@ test('a provider outage is retried with backoff: the reply shows retrying, and i
     await reply(detail.ticket.ticketId, 'We are looking into it.');
     await eventually(async () => {
       const d = (await (await api(`/tickets/${detail.ticket.ticketId}`)).json()) as Detail;
-      return d.messages.some((m) => m.direction === 'outbound' && m.delivery?.status === 'retrying') ? true : undefined;
+      return conversation(d).some((m) => m.direction === 'outbound' && m.delivery?.status === 'retrying') ? true : undefined;
     });
     // The queue here gives a message back after 1 s; the first backoff is 30 s.
     await new Promise((r) => setTimeout(r, 3000));

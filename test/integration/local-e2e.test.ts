@@ -4,6 +4,7 @@ import { signWebRequest } from '../../shared/channels/signatures';
 import { issueDevToken } from '../../infra/local/dev-tokens';
 import { type LocalSwitchboard, startLocal } from '../../infra/local/runtime';
 import { eventually } from '../support/eventually';
+import { auditOf, conversation } from '../support/timeline';
 
 /**
  * The whole system as `npm start` runs it: HTTP → webhook function → SQS (fauxqs) → ingest
@@ -48,10 +49,10 @@ test('a signed web message becomes a ticket an agent can list and open, and its 
   });
   const detail = (await (await get(`/tickets/${ticket.ticketId}`)).json()) as Record<string, any>;
   expect(detail.ticket).toMatchObject({ status: 'new', channel: 'web' });
-  expect(detail.messages.map((m: { text: string }) => m.text)).toEqual(['Order 5521 arrived damaged']);
+  expect(conversation(detail).map((m: { text: string }) => m.text)).toEqual(['Order 5521 arrived damaged']);
   expect(detail.customer.identities).toEqual([{ kind: 'email', value: 'mei@example.com' }]);
   // Triage and routing follow on their own; the ticket's first change is its creation.
-  expect(detail.audit[0].action).toBe('ticket.created');
+  expect(auditOf(detail)[0].action).toBe('ticket.created');
 
   const events = await eventually(async () => {
     const delivered = local.bus.delivered.get('EventLog')!.filter((e) => e.detail.ticketId === ticket.ticketId);
@@ -71,7 +72,7 @@ test('a provider retry of the same message is stored once', async () => {
   });
   await new Promise((r) => setTimeout(r, 500));
   const detail = (await (await get(`/tickets/${ticket.ticketId}`)).json()) as { messages: unknown[] };
-  expect(detail.messages).toHaveLength(1);
+  expect(conversation(detail)).toHaveLength(1);
 });
 
 test.each([

@@ -7,6 +7,7 @@ import { DynamoDbIntakeStore } from '../../shared/store/dynamodb-intake-store';
 import { keys } from '../../shared/store/keys';
 import { dynamoForTests } from '../support/dynamo';
 import { inbound, RecordingPublisher } from '../support/messages';
+import { auditOf, conversation } from '../support/timeline';
 
 /** The read API's real handlers, loaded against a dynalite table of their own, called with HTTP API v2 events. */
 
@@ -264,14 +265,27 @@ describe('GET /tickets/{id}', () => {
     return ticketId;
   }
 
-  test('returns the ticket, its messages in order, its audit trail and the customer with every identity', async () => {
+  test('returns the ticket, its timeline (messages and audit entries interleaved, in order) and the customer with every identity', async () => {
     const s = await setup();
     const ticketId = await seedTicket(s);
 
     const res = await s.getTicket(ticketId);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json');
-    const { ticket, messages, audit, customer } = res.body;
+    const { ticket, customer } = res.body;
+    const messages = conversation(res.body);
+    const audit = auditOf(res.body);
+    // A change follows the message that caused it.
+    expect(res.body.timeline.map((e: { type: string; text?: string; action?: string }) => e.text ?? e.action)).toEqual([
+      'First',
+      'ticket.created',
+      'Second',
+      'Third',
+      'Fourth, reopening',
+      'ticket.reopened',
+    ]);
+    expect(res.headers.etag).toBe(`"${ticket.version}"`);
+    expect(res.body).not.toHaveProperty('nextCursor');
 
     expect(ticket).toMatchObject({ ticketId, status: 'open', channel: 'web', lastChannel: 'web', subject: 'First', version: 2, lastChange: { action: 'ticket.reopened' } });
     for (const storage of ['pk', 'sk', 'statusKey', 'channelKey', 'customerKey', 'allKey', 'listKey']) expect(ticket).not.toHaveProperty(storage);
@@ -302,12 +316,12 @@ describe('GET /tickets/{id}', () => {
     const s = await setup();
     const ticketId = await seedTicket(s);
     const before = (await s.getTicket(ticketId)).body;
-    const reopen = before.audit[1];
-    await dynamo.doc.send(new DeleteCommand({ TableName: s.table, Key: keys.audit(ticketId, reopen.at, reopen.version) }));
+    const reopen = auditOf(before)[1];
+    await dynamo.doc.send(new DeleteCommand({ TableName: s.table, Key: { pk: keys.audit(ticketId, reopen.at, reopen.version).pk, sk: keys.audit(ticketId, reopen.at, reopen.version).sk } }));
 
     const after = (await s.getTicket(ticketId)).body;
-    expect(after.audit).toEqual(before.audit);
-    expect(after.audit[1]).toEqual({ ...before.ticket.lastChange, ticketId });
+    expect(auditOf(after)).toEqual(auditOf(before));
+    expect(auditOf(after)[1]).toEqual({ type: 'audit', ...before.ticket.lastChange, ticketId });
   });
 
   test('every message of a ticket with more than a read page of them', async () => {
@@ -320,7 +334,7 @@ describe('GET /tickets/{id}', () => {
     }
     const res = await s.getTicket(ticketId);
     expect(res.status).toBe(200);
-    expect(res.body.messages.map((m: { text: string }) => m.text.slice(0, 2))).toEqual(texts.map((t) => t.slice(0, 2)));
+    expect(conversation(res.body).map((m: { text: string }) => m.text.slice(0, 2))).toEqual(texts.map((t) => t.slice(0, 2)));
   });
 
   test('an unknown or malformed id is a 404 problem; groups are checked first', async () => {

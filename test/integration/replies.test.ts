@@ -12,6 +12,7 @@ import { DynamoDbTicketQueries } from '../../shared/store/ticket-queries';
 import { dynamoForTests } from '../support/dynamo';
 import { inbound, RecordingPublisher } from '../support/messages';
 import { problemOfAsync } from '../support/problems';
+import { conversation } from '../support/timeline';
 
 let dynamo: Awaited<ReturnType<typeof dynamoForTests>>;
 beforeAll(async () => {
@@ -76,7 +77,7 @@ test('a reply is on the ticket at once, queued, sets the first-response time, th
   expect(Object.fromEntries(new URLSearchParams(request.body))).toEqual({ To: PHONE, From: '+14155550100', Body: 'We are on it.' });
 
   const detail = (await queries.ticketDetail(ticketId))!;
-  expect(detail.messages.map((m) => [m.direction, (m as { delivery?: { status: string } }).delivery?.status])).toEqual([
+  expect(conversation(detail).map((m) => [m.direction, (m as { delivery?: { status: string } }).delivery?.status])).toEqual([
     ['inbound', undefined],
     ['outbound', 'sent'],
   ]);
@@ -190,7 +191,7 @@ test('a queue that refuses the job is a 503, and the reply shows it failed', asy
   const error = await reply(ticketId, 'Hello', { jobs: new RecordingJobs(new Error('down')), idempotencyKey: 'k' }).catch((e: unknown) => e);
   expect((error as { problem: { status: number } }).problem.status).toBe(503);
   const detail = await new DynamoDbTicketQueries(dynamo.doc, (store as unknown as { table: string }).table).ticketDetail(ticketId);
-  expect(detail!.messages.find((m) => m.direction === 'outbound')).toMatchObject({ delivery: { status: 'failed', retryable: true } });
+  expect(conversation(detail!).find((m) => m.direction === 'outbound')).toMatchObject({ delivery: { status: 'failed', retryable: true } });
 
   // The agent sends it again with the same key: the same reply, queued this time.
   const jobs = new RecordingJobs();
@@ -334,5 +335,5 @@ test('a customer message answering a sent reply (an email reply naming its SES i
   expect(message).toBeUndefined();
   // The alias is not a message on the timeline.
   const detail = await new DynamoDbTicketQueries(dynamo.doc, (ingestDeps.store as unknown as { table: string }).table).ticketDetail(ticketId);
-  expect(detail!.messages.map((m) => m.direction)).toEqual(['inbound', 'outbound']);
+  expect(conversation(detail!).map((m) => m.direction)).toEqual(['inbound', 'outbound']);
 });
