@@ -1,9 +1,9 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 import * as z from 'zod';
 import type { CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { fieldErrors, problems } from '../http/problem';
 import type { Channel, WebhookRequest } from './channel';
 import { acceptedResponse } from './common';
+import { normalizePhone } from './phone';
 import { signedLikeWeb } from './signatures';
 
 /**
@@ -44,11 +44,8 @@ export const webPayload = z
   .refine((p) => p.text.trim().length > 0 || p.attachments.length > 0, { message: 'a message needs text or an attachment', path: ['text'] });
 export type WebPayload = z.input<typeof webPayload>;
 
-/** A phone number in E.164, or undefined if it is not a valid number (read in `region` when it has no country code). */
-export function normalizePhone(raw: string, region: string): string | undefined {
-  const phone = parsePhoneNumberFromString(raw, region as CountryCode);
-  return phone?.isValid() ? phone.number : undefined;
-}
+// Phone numbers are read in one place, which the customer API shares without loading this channel.
+export { normalizePhone };
 
 /** The body as JSON, or a 400 problem. */
 export function parseJsonBody(request: WebhookRequest): unknown {
