@@ -9,7 +9,7 @@ import { Queues } from './constructs/queues';
 import { Observability } from './constructs/observability';
 import { TicketsStore } from './constructs/tickets-store';
 import { TriageAndRouting } from './constructs/triage-and-routing';
-import { type FunctionName, functions as functionSpecs } from './topology';
+import { env, type FunctionName, functions as functionSpecs } from './topology';
 
 export interface SwitchboardStackProps extends StackProps {
   readonly config: SwitchboardConfig;
@@ -39,6 +39,9 @@ export class SwitchboardStack extends Stack {
     events.addRules(config, queues.queues, { stateMachine: triageAndRouting.workflow.stateMachine, deadLetterQueue: triageAndRouting.workflowDeadLetterQueue });
     const channels = new Channels(this, 'Channels', { config, functions, table: store.table, bus: events.bus });
     const api = new Api(this, 'Api', { config, functions, table: store.table });
+    // Satisfaction: the link in a request points into the API (unless csat.linkBaseUrl says otherwise); a score is published.
+    functions.delivery.addEnvironment(env.apiUrl, api.url);
+    functions.csat.bindEventBus(events.bus);
     const observability = new Observability(this, 'Observability', {
       config,
       functions,

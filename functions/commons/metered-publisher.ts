@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SlaBreached, SlaWarning, TicketAssigned, TicketEscalated, TicketQueued, TicketTriaged } from '../../events';
+import { CsatRecorded, CsatRequested, SlaBreached, SlaWarning, TicketAssigned, TicketEscalated, TicketQueued, TicketTriaged } from '../../events';
 import type { DomainEvent } from '../../events/define';
 import type { EventPublisher } from '../../shared/ingest/ports';
 import { metricNames, metrics } from './powertools';
@@ -47,6 +47,13 @@ export class MeteredPublisher implements EventPublisher {
           break;
         case TicketEscalated.detailType:
           count(metricNames.ticketsEscalated, ['Level', String(d.level)]);
+          break;
+        case CsatRequested.detailType:
+          count(metricNames.csatRequests);
+          break;
+        case CsatRecorded.detailType:
+          // The score as the value: its average is the CSAT, its sample count the answers.
+          count(metricNames.csatScore, undefined, Number(d.score), MetricUnit.NoUnit);
           break;
       }
     }

@@ -38,4 +38,8 @@ export const metricNames = {
   slaWarnings: 'SlaWarnings',
   slaBreaches: 'SlaBreaches',
   ticketsEscalated: 'TicketsEscalated',
+  /** Satisfaction requests sent (or recorded, where the channel cannot carry them). */
+  csatRequests: 'CsatRequests',
+  /** Each satisfaction score, 1–5: its average is the CSAT; its count, the answers. */
+  csatScore: 'CsatScore',
 } as const;

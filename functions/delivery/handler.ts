@@ -5,6 +5,9 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { TicketStatusChanged } from '../../events';
 import { env, queueSpec } from '../../infra/topology';
+import { durationToMs } from '../../shared/config';
+import { newToken } from '../../shared/csat/csat';
+import { DynamoDbCsatStore } from '../../shared/store/dynamodb-csat-store';
 import { channels } from '../../shared/channels/registry';
 import { replyAddresses } from '../../shared/channels/reply-addresses';
 import { localOutbox } from '../../shared/delivery/outbox';
@@ -19,17 +22,28 @@ import { channelSecrets } from '../../shared/secrets';
 import { documentClient } from '../../shared/store/dynamodb-client';
 import { DynamoDbReplyStore } from '../../shared/store/dynamodb-reply-store';
 import { withPowertools } from '../commons/handler';
+import { MeteredPublisher } from '../commons/metered-publisher';
 import { logger, metricNames, metrics } from '../commons/powertools';
 
+const db = documentClient();
+const config = runtimeConfig();
 const deps: DeliverDeps = {
-  store: new DynamoDbReplyStore(documentClient(), requiredEnv(env.table)),
-  config: runtimeConfig(),
+  store: new DynamoDbReplyStore(db, requiredEnv(env.table)),
+  config,
   channels,
   replyAddresses,
   now: () => new Date(),
   transport: process.env[env.transport] === 'outbox' ? localOutbox : internetTransport(),
   secretsOf: channelSecrets,
-  publisher: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env.eventBus)),
+  publisher: new MeteredPublisher(new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env.eventBus))),
+  csat: {
+    store: new DynamoDbCsatStore(db, requiredEnv(env.table)),
+    lifetimeMs: durationToMs(config.csat.tokenLifetime),
+    // Read when a link is made: local mode learns its own URL only once it listens.
+    linkBase: () => config.csat.linkBaseUrl ?? requiredEnv(env.apiUrl),
+    newToken: () => newToken(),
+    now: () => new Date(),
+  },
 };
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const queueUrl = requiredEnv(queueSpec('delivery').urlEnv);

@@ -12,15 +12,27 @@ import { fieldErrors } from '../../shared/http/problem';
 import { requiredEnv } from '../../shared/env';
 import { mergeWindowMs } from '../../shared/runtime';
 import { documentClient } from '../../shared/store/dynamodb-client';
+import { DynamoDbCsatStore } from '../../shared/store/dynamodb-csat-store';
 import { DynamoDbIntakeStore } from '../../shared/store/dynamodb-intake-store';
+import { DynamoDbTicketChanges } from '../../shared/store/dynamodb-ticket-changes';
 import { REDELIVERY_ATTRIBUTE } from '../../shared/queue/attributes';
 import { withPowertools } from '../commons/handler';
+import { MeteredPublisher } from '../commons/metered-publisher';
 import { logger, metricNames, metrics } from '../commons/powertools';
 
+const db = documentClient(new DynamoDBClient({}));
+const publisher = new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env.eventBus));
 const deps: IngestDeps = {
-  store: new DynamoDbIntakeStore(documentClient(new DynamoDBClient({})), requiredEnv(env.table)),
-  publisher: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env.eventBus)),
+  store: new DynamoDbIntakeStore(db, requiredEnv(env.table)),
+  publisher,
   mergeWindowMs: mergeWindowMs(),
+  // A customer answering their satisfaction request with the score.
+  csat: {
+    store: new DynamoDbCsatStore(db, requiredEnv(env.table)),
+    tickets: new DynamoDbTicketChanges(db, requiredEnv(env.table)),
+    publisher: new MeteredPublisher(publisher),
+    now: () => new Date(),
+  },
 };
 
 const outcomeMetric: Record<IngestOutcome, string> = {

@@ -274,6 +274,10 @@ export class Observability extends Construct {
         stateMachine.metricFailed({ statistic: cloudwatch.Stats.SUM, period, label: 'failed' }),
         workflowDeadLetters.metricApproximateNumberOfMessagesVisible({ label: 'starts dead-lettered', statistic: cloudwatch.Stats.MAXIMUM, period }),
       ]),
+      graph('Customer satisfaction (average score, 1–5)', [businessMetric('CsatScore', cloudwatch.Stats.AVERAGE, 'average score')], 8, {
+        leftYAxis: { min: 1, max: 5 },
+        right: [businessMetric('CsatScore', cloudwatch.Stats.SAMPLE_COUNT, 'answers'), businessMetric('CsatRequests', cloudwatch.Stats.SUM, 'requests')],
+      }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }),
     );
   }

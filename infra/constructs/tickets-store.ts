@@ -19,6 +19,7 @@ export class TicketsStore extends Construct {
       // The AWS managed key: encrypted at rest, auditable in CloudTrail, no key to pay for or grant.
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: true,
+      timeToLiveAttribute: tableDesign.timeToLiveAttribute,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of tableDesign.indexes as readonly IndexDesign[]) {

@@ -173,6 +173,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalSwitchboar
     server.listen(options.port ?? 3000, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
+  // Deployed, the stack gives the delivery function the API's URL for satisfaction links; here it is known once listening.
+  process.env[env.apiUrl] = `http://127.0.0.1:${port}/`;
 
   return {
     url: `http://127.0.0.1:${port}`,

@@ -2,6 +2,8 @@ import type { CustomerHandle, InboundMessage } from '../../events/inbound-messag
 import { domainEvent, type DomainEvent, MessageReceived, TicketCreated, TicketReopened, TicketStatusChanged } from '../../events';
 import { chooseCustomer, compareHandles, handleKey, messageIdOf, ticketIdFor } from '../domain/identity';
 import { type Change, messageKeyOf, placeMessage, reopenChange, subjectOf, type Ticket, ticketFromSeed, type TicketSeed } from '../domain/ticket';
+import { decideScoreReply } from '../csat/keyword';
+import { type CsatDeps, scoreByReply } from '../csat/record';
 import type { Customer, EventPublisher, IntakeStore } from './ports';
 
 export type IngestOutcome = 'created' | 'merged' | 'reopened' | 'duplicate';
@@ -10,6 +12,8 @@ export interface IngestDeps {
   readonly store: IntakeStore;
   readonly publisher: EventPublisher;
   readonly mergeWindowMs: number;
+  /** Records a lone score answering a solved ticket's satisfaction request instead of reopening it; without it, every message places as usual. */
+  readonly csat?: CsatDeps;
 }
 
 /** Attempts at placing one message before giving up to the queue's retry; only contention loops. */
@@ -44,7 +48,8 @@ export async function ingestMessage(deps: IngestDeps, inbound: InboundMessage, r
   if (change) await store.putAudit({ ...change, ticketId: ticket.ticketId });
 
   const outcome: IngestOutcome = change?.action === 'ticket.created' ? 'created' : change?.action === 'ticket.reopened' ? 'reopened' : 'merged';
-  const events = [...(change ? [changeEvent(ticket, change, inbound.channel)] : []), receivedEvent(inbound, messageId, ticket, outcome)];
+  const event = change && changeEvent(ticket, change, inbound.channel);
+  const events = [...(event ? [event] : []), receivedEvent(inbound, messageId, ticket, outcome)];
   const committed = await store.commitMessage({
     ...inbound,
     messageId,
@@ -166,6 +171,9 @@ async function placeOnTicket(deps: IngestDeps, initial: Customer, inbound: Inbou
         await store.createTicket(ticketFromSeed(current));
         continue;
       }
+      const scored = await scoreReply(deps, ticket, inbound, messageId);
+      if (scored === 'moved') continue;
+      if (scored) return scored;
       const placement = placeMessage(ticket, inbound.receivedAt, deps.mergeWindowMs);
       if (placement.kind === 'join') {
         // Open, and already holds a later message: nothing on the ticket to update.
@@ -198,6 +206,9 @@ async function placeOnThread(deps: IngestDeps, customer: Customer, ticketId: str
     const ticket = await store.getTicket(ticketId);
     if (!ticket || ticket.customerId !== customer.customerId) return undefined;
     if (ticket.lastChange.cause === messageId) return ticket;
+    const scored = await scoreReply(deps, ticket, inbound, messageId);
+    if (scored === 'moved') continue;
+    if (scored) return scored;
     const placement = placeMessage(ticket, inbound.receivedAt, deps.mergeWindowMs);
     if (placement.kind === 'create') return undefined;
     if (placement.kind === 'join') {
@@ -208,6 +219,17 @@ async function placeOnThread(deps: IngestDeps, customer: Customer, ticketId: str
     await store.changeTicket(ticket, reopenChange(ticket, placement.kind, messageId, inbound.receivedAt), { status: 'open' });
   }
   throw new Error(`message ${messageId} could not be placed on ticket ${ticketId} after ${MAX_ATTEMPTS} contended attempts`);
+}
+
+/**
+ * A lone score answering the ticket's satisfaction request (shared/csat/keyword.ts) is recorded on
+ * it, and the message joins it without reopening it. `moved`: the ticket changed meanwhile, decide again.
+ */
+async function scoreReply(deps: IngestDeps, ticket: Ticket, inbound: InboundMessage, messageId: string): Promise<Ticket | 'moved' | undefined> {
+  if (!deps.csat) return undefined;
+  const decision = decideScoreReply(ticket, { messageId, text: inbound.text, attachmentCount: inbound.attachments.length, receivedAt: inbound.receivedAt });
+  if (!decision) return undefined;
+  return (await scoreByReply(deps.csat, ticket, decision, messageId, inbound.receivedAt)) ?? 'moved';
 }
 
 function seedFor(customerId: string, inbound: InboundMessage, messageId: string): TicketSeed {
@@ -228,8 +250,11 @@ async function createSeededTicket(store: IntakeStore, seed: TicketSeed): Promise
   return ticket;
 }
 
-/** The event for a change this message caused; built from the change and the message only, so a retry builds the same one. */
-function changeEvent(ticket: Ticket, change: Change, channel: string): DomainEvent {
+/**
+ * The event for a change this message caused; built from the change and the message only, so a
+ * retry builds the same one. A score (`ticket.csat`) publishes its own, CsatRecorded, as it settles.
+ */
+function changeEvent(ticket: Ticket, change: Change, channel: string): DomainEvent | undefined {
   const common = {
     eventId: change.action === 'ticket.created' ? `${ticket.ticketId}:created` : `${ticket.ticketId}:v${change.version}`,
     version: 1 as const,
@@ -246,6 +271,8 @@ function changeEvent(ticket: Ticket, change: Change, channel: string): DomainEve
       return domainEvent(TicketReopened, { ...common, channel, from: 'solved', to: 'open' });
     case 'ticket.status-changed':
       return domainEvent(TicketStatusChanged, { ...common, from: change.before!.status as Ticket['status'], to: change.after.status as Ticket['status'] });
+    case 'ticket.csat':
+      return undefined;
     default:
       throw new Error(`ingest makes no ${change.action} changes`);
   }

@@ -3,6 +3,8 @@ import type { Caller } from '../http/caller';
 import type { Channel, ChannelSecrets, Transport } from '../channels/channel';
 import type { ReplyAddressOf } from '../channels/reply-addresses';
 import { enabledChannelSettings, type SwitchboardConfig } from '../config';
+import { csatRequestText, csatTemplate, LINK_PLACEHOLDER, shouldRequest } from '../csat/csat';
+import { type CsatLinkDeps, mintLink, requestedEvent } from '../csat/record';
 import type { Ticket } from '../domain/ticket';
 import { problems } from '../http/problem';
 import type { EventPublisher } from '../ingest/ports';
@@ -38,7 +40,7 @@ async function routeFor(deps: ReplyDeps, ticket: Ticket, requested: string | und
   return chooseRoute({ lastChannel: ticket.lastChannel, requested, recent, handles, replyAddresses: deps.replyAddresses, settingsOf: settingsOf(deps.config) });
 }
 
-function draftReply(ticket: Ticket, route: Route, fields: Pick<Reply, 'replyId' | 'kind' | 'text' | 'author' | 'createdAt'>): Reply {
+function draftReply(ticket: Ticket, route: Route, fields: Pick<Reply, 'replyId' | 'kind' | 'text' | 'author' | 'createdAt' | 'csatRequest'>): Reply {
   return {
     ...fields,
     ticketId: ticket.ticketId,
@@ -99,6 +101,8 @@ export interface DeliverDeps extends ReplyDeps {
   readonly transport: Transport;
   readonly secretsOf: (channel: string, fields: readonly string[]) => Promise<ChannelSecrets>;
   readonly publisher: EventPublisher;
+  /** Links for satisfaction requests; without it, solved tickets are not asked. */
+  readonly csat?: CsatLinkDeps;
 }
 
 export interface AttemptOutcome {
@@ -128,7 +132,18 @@ export async function deliverReply(deps: DeliverDeps, replyId: string, receiveCo
     const held = current?.delivery.status === 'sending';
     return { retry: held && receiveCount < deps.config.delivery.maxAttempts, deadLetter: false };
   }
-  const result = await attemptSend(deps, reply);
+  let text = reply.text;
+  if (reply.csatRequest) {
+    // A fresh link, made as it goes out: the token is never stored, only its hash.
+    const link = deps.csat && (await mintLink(deps.csat, reply));
+    if (!link) {
+      const delivery: Delivery = { status: 'failed', attempts: reply.delivery.attempts, at: now.toISOString(), reason: 'The satisfaction request was answered or replaced before it could be sent.', retryable: false };
+      await deps.store.recordDelivery(reply.replyId, delivery, { claimedUntil: leaseUntil });
+      return { delivery, retry: false, deadLetter: false };
+    }
+    text = reply.text.replaceAll(LINK_PLACEHOLDER, link);
+  }
+  const result = await attemptSend(deps, reply, text);
   const lastChance = receiveCount >= deps.config.delivery.maxAttempts;
   const { delivery, retry } = afterAttempt(result, reply.delivery.attempts + 1, lastChance, deps.now().toISOString());
   if (!(await deps.store.recordDelivery(reply.replyId, delivery, { claimedUntil: leaseUntil }))) return { retry: false, deadLetter: false };
@@ -145,10 +160,11 @@ async function announce(deps: DeliverDeps, reply: Reply, delivery: Delivery): Pr
     at: delivery.at,
     ...(delivery.reason ? { reason: delivery.reason } : {}),
   });
-  await deps.publisher.publish([outcomeEvent(reply, delivery)]);
+  const requested = reply.csatRequest && delivery.status === 'sent' ? [requestedEvent(reply, true, delivery.at)] : [];
+  await deps.publisher.publish([outcomeEvent(reply, delivery), ...requested]);
 }
 
-async function attemptSend(deps: DeliverDeps, reply: Reply) {
+async function attemptSend(deps: DeliverDeps, reply: Reply, text: string) {
   const channel = deps.channels[reply.channel];
   const settings = settingsOf(deps.config)(reply.channel);
   if (!channel?.send || !settings || !reply.to) return { ok: false as const, retryable: false, reason: `Channel "${reply.channel}" is not enabled for replies.` };
@@ -160,7 +176,7 @@ async function attemptSend(deps: DeliverDeps, reply: Reply) {
   }
   try {
     return await channel.send(
-      { replyId: reply.replyId, ticketId: reply.ticketId, to: reply.to, text: reply.text, subject: reply.subject, ...(reply.inReplyTo ? { inReplyTo: reply.inReplyTo } : {}) },
+      { replyId: reply.replyId, ticketId: reply.ticketId, to: reply.to, text, subject: reply.subject, ...(reply.inReplyTo ? { inReplyTo: reply.inReplyTo } : {}) },
       { secrets, settings, transport: deps.transport },
     );
   } catch {
@@ -182,28 +198,53 @@ type StatusChange = (typeof TicketStatusChanged)['example'];
  * Tells the customer their ticket changed status, if the config says so for the new status: a
  * notification on the ticket's timeline, delivered like a reply. One per event, however often the
  * event arrives; none when the customer has no reachable channel.
+ *
+ * A solved ticket that was never scored also asks for a satisfaction score, in the same message
+ * (alone if solved tickets are not otherwise notified): it becomes the ticket's current request,
+ * replacing an earlier one. Where the channel cannot carry it, the request is recorded on the
+ * ticket's timeline only.
  */
 export async function notifyStatusChange(deps: DeliverDeps, change: StatusChange, attempt: number): Promise<AttemptOutcome> {
   const nothing = { retry: false, deadLetter: false };
   const status = change.to as (typeof deps.config.notifications.on)[number];
-  if (!deps.config.notifications.on.includes(status)) return nothing;
+  const notify = deps.config.notifications.on.includes(status);
+  const ask = change.to === 'solved' && deps.config.csat.enabled && deps.csat !== undefined;
+  if (!notify && !ask) return nothing;
   const replyId = notificationIdFor(change.eventId);
-  if (!(await deps.store.reply(replyId))) {
+  let reply = await deps.store.reply(replyId);
+  if (!reply) {
     const ticket = await deps.store.ticket(change.ticketId);
     // A late or replayed event about a status the ticket has left since says nothing true any more.
     if (!ticket || ticket.status !== change.to) return nothing;
     const route = await routeFor(deps, ticket, undefined);
-    if (!route.to) return nothing;
-    const template = deps.config.notifications.templates[status] ?? defaultNotificationTemplate;
-    await deps.store.createReply(
+    const request =
+      ask &&
+      shouldRequest(ticket) &&
+      (await deps.csat!.store.requestOn(ticket.ticketId, {
+        replyId,
+        requestedAt: change.occurredAt,
+        channel: route.channel,
+        sent: route.to !== undefined,
+        ...(ticket.assigneeId ? { agentId: ticket.assigneeId } : {}),
+      }));
+    if (!route.to && !request) return nothing;
+    const texts = [
+      ...(notify ? [fillTemplate(deps.config.notifications.templates[status] ?? defaultNotificationTemplate, { ticketId: ticket.ticketId, status })] : []),
+      ...(request ? [csatRequestText(csatTemplate(deps.config.csat.templates, ticket.language), ticket.ticketId)] : []),
+    ];
+    if (texts.length === 0) return nothing;
+    reply = await deps.store.createReply(
       draftReply(ticket, route, {
         replyId,
         kind: 'notification',
-        text: fillTemplate(template, { ticketId: ticket.ticketId, status }),
+        text: texts.join('\n\n'),
         author: { type: 'system', id: 'notifications' },
         createdAt: change.occurredAt,
+        ...(request ? { csatRequest: true as const } : {}),
       }),
     );
   }
+  // Sent requests are announced as they are accepted by the provider; a recorded one now.
+  if (reply.csatRequest && reply.delivery.status === 'recorded') await deps.publisher.publish([requestedEvent(reply, false, reply.createdAt)]);
   return deliverReply(deps, replyId, attempt);
 }

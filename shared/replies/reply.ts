@@ -44,6 +44,11 @@ export interface Reply {
   readonly author: Actor;
   readonly createdAt: string;
   readonly delivery: Delivery;
+  /**
+   * It carries the ticket's satisfaction request: its text holds the link's placeholder, which a
+   * fresh link replaces as it is sent (shared/csat), so the link's token is never stored.
+   */
+  readonly csatRequest?: true;
 }
 
 /** The ticket's latest delivery outcome, so the ticket shows "delivery failed" at a glance. */

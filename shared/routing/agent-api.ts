@@ -88,6 +88,7 @@ export function agentView(agent: Agent) {
     presence: agent.presence,
     ...(agent.supervisorId !== undefined ? { supervisorId: agent.supervisorId } : {}),
     ...(agent.lastAssignedAt !== undefined ? { lastAssignedAt: agent.lastAssignedAt } : {}),
+    ...(agent.csat ? { csat: agent.csat } : {}),
     version: agent.version,
     updatedAt: agent.updatedAt,
   };

@@ -3,6 +3,8 @@
  * taking work now (presence), and what they hold. Plain data; the store persists it.
  */
 
+import type { AgentCsat } from '../csat/csat';
+
 export const presences = ['online', 'away', 'offline'] as const;
 export type Presence = (typeof presences)[number];
 
@@ -19,6 +21,8 @@ export interface Agent {
   /** Ticket ids the agent holds now; their number is the agent's load. */
   readonly activeTickets: readonly string[];
   readonly lastAssignedAt?: string;
+  /** Satisfaction scores of the tickets they solved (counted by shared/csat; not part of the profile or its version). */
+  readonly csat?: AgentCsat;
   /** Moves on every change; the API's ETag. */
   readonly version: number;
   readonly updatedAt: string;

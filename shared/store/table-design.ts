@@ -13,6 +13,8 @@
  * | reply    | REPLY#<id>                 | REPLY    | TICKET#<id> / MSG#<createdAt>#<id>  | —                   |
  * | agent    | AGENT#<id>                 | AGENT    | AGENTS / AGENT#<id>                 | —                   |
  * | queued   | QUEUED#<ticketId>          | QUEUED   | QUEUE / <rank>                      | —                   |
+ * | csat     | CSAT#<ticketId>            | CSAT     | CUSTOMER#<id> / CSAT#<at>#<ticketId> | —                  |
+ * | csat link| CSAT-TOKEN#<sha256>        | CSAT-TOKEN | —  (expires by `ttl`)             | —                   |
  */
 
 export interface IndexDesign {
@@ -37,6 +39,8 @@ const listIndex = (name: string, partitionKey: string): IndexDesign => ({
 export const tableDesign = {
   partitionKey: 'pk',
   sortKey: 'sk',
+  /** Epoch seconds after which DynamoDB deletes the item (satisfaction links); readers check expiry themselves. */
+  timeToLiveAttribute: 'ttl',
   indexes: [
     { name: 'byParent', partitionKey: 'parentKey', sortKey: 'childKey' },
     listIndex('byStatus', 'statusKey'),
