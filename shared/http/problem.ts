@@ -23,7 +23,8 @@ export class HttpProblem extends Error {
   readonly headers: Record<string, string>;
   constructor(status: number, slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
     super(detail);
-    this.problem = { type: `${TYPE_BASE}${slug}`, title, status, detail, ...extensions };
+    // Extensions never override the members every problem has.
+    this.problem = { ...extensions, type: `${TYPE_BASE}${slug}`, title, status, detail };
     this.headers = headers;
   }
 }

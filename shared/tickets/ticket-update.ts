@@ -152,7 +152,7 @@ function transitionRefused(from: TicketStatus, to: TicketStatus, allowed: Ticket
  */
 function checkAssignment(ticket: Ticket, caller: Caller, to: string | null, assignee: AssigneeLookup | undefined): void {
   if (!isOpen(ticket)) {
-    throw problems.conflict('ticket-not-open', 'The ticket is not open', `Ticket ${ticket.ticketId} is ${ticket.status}: only open tickets are assigned. Reopen it first (status: open).`, { status: ticket.status });
+    throw problems.conflict('ticket-not-open', 'The ticket is not open', `Ticket ${ticket.ticketId} is ${ticket.status}: only open tickets are assigned. Reopen it first (status: open).`, { ticketStatus: ticket.status });
   }
   if (!isSupervisor(caller)) {
     const takes = to === caller.sub && !ticket.assigneeId;
