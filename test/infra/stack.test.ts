@@ -260,6 +260,16 @@ describe('api', () => {
     }
   });
 
+  it('opens the satisfaction link to anyone, each open route saying why; the delivery function knows the API\'s URL for its links', () => {
+    const open = routes.filter((r) => r.auth === 'none');
+    expect(open.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['POST /csat/{token}', 'GET /csat/{token}']));
+    for (const route of open) expect(route.publicBecause?.length ?? 0).toBeGreaterThan(40);
+    expect(JSON.stringify(resources[fnId('delivery')].Properties.Environment.Variables[env.apiUrl])).toContain(only('AWS::ApiGatewayV2::Api')[0]);
+    expect(statementsOf('csat').flatMap(actionsOf)).toContain('events:PutEvents');
+    // Satisfaction links expire: DynamoDB deletes them after their TTL.
+    expect(only('AWS::DynamoDB::Table')[1].Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+  });
+
   it('logs access on its stage and throttles it', () => {
     const [, stage] = only('AWS::ApiGatewayV2::Stage');
     expect(stage.Properties.AccessLogSettings.DestinationArn).toBeDefined();
@@ -377,6 +387,7 @@ describe('least privilege', () => {
     ['workflow', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
     ['routing', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
     ['agents', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+    ['csat', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
   ] as const)('%s may send exactly %j to the table', (name, expected) => {
     expect(dynamoActionsOf(name)).toEqual(expected);
   });
