@@ -1,5 +1,5 @@
-import { domainEvent, type DomainEvent, SlaBreached, SlaWarning, TicketEscalated } from '../../events';
-import { type Priority, priorities } from '../config';
+import { domainEvent, type DomainEvent, SlaBreached, SlaWarning, TicketEscalated, TicketStatusChanged } from '../../events';
+import { durationToMs, type Priority, priorities } from '../config';
 import type { Change, Ticket } from '../domain/ticket';
 import { checkSla, pauseSla, resumeSla, type SlaAction, type SlaState, startSla } from '../sla/sla';
 import { assignTicket, isOpen, requiredFor, type RoutingDeps, sameSkills } from './assignment';
@@ -54,6 +54,7 @@ async function start(deps: RoutingDeps, event: StartEvent): Promise<RunState> {
   const type = event['detail-type'];
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const ticket = await deps.tickets.getTicket(ticketId);
+    if (ticket?.status === 'solved') return closeWhenDue(deps, ticket, deps.now());
     if (!ticket || isFinished(ticket)) return { ticketId, generation: ticket?.sla?.generation ?? 0, done: true, nextCheckAt: null };
     const previous = ticket.sla;
     const generation = (previous?.generation ?? 0) + 1;
@@ -88,6 +89,7 @@ async function check(deps: RoutingDeps, ticketId: string, generation: number, wa
   const next = (at: string | undefined): RunState => ({ ...ended, done: !at, nextCheckAt: at ?? null });
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     let ticket = await deps.tickets.getTicket(ticketId);
+    if (ticket?.status === 'solved' || (ticket?.status === 'closed' && ticket.lastChange.action === 'ticket.closed')) return closeWhenDue(deps, ticket, now);
     if (!ticket?.sla || ticket.sla.generation !== generation || isFinished(ticket)) return ended;
     // An open ticket with no agent (its queue missed a freed agent, or a crash cut an escalation
     // short) gets another try at each check.
@@ -137,6 +139,47 @@ async function check(deps: RoutingDeps, ticketId: string, generation: number, wa
   }
   throw new Error(`ticket ${ticketId} kept changing while its deadlines were checked`);
 }
+
+/**
+ * A solved ticket the customer has not reopened closes `workspace.closeSolvedAfter` after it was
+ * solved: the run waits until then, closes it and announces it. Every run of the ticket that gets
+ * here agrees on when; one write wins, and a run retried after a crash announces it again (same id).
+ */
+async function closeWhenDue(deps: RoutingDeps, given: Ticket, now: Date): Promise<RunState> {
+  const run = { ticketId: given.ticketId, generation: given.sla?.generation ?? 0 };
+  let ticket: Ticket | undefined = given;
+  for (let attempt = 0; attempt < ATTEMPTS && ticket; attempt++) {
+    if (ticket.status === 'closed' && ticket.lastChange.action === 'ticket.closed') {
+      await deps.publisher.publish([closedEvent(ticket, ticket.lastChange)]);
+      return { ...run, done: true, nextCheckAt: null };
+    }
+    if (ticket.status !== 'solved') return { ...run, done: true, nextCheckAt: null };
+    const dueAt = new Date(Date.parse(ticket.solvedAt ?? ticket.updatedAt) + durationToMs(deps.config.workspace.closeSolvedAfter));
+    if (dueAt > now) return { ...run, done: false, nextCheckAt: dueAt.toISOString() };
+    const at = now.toISOString();
+    const change: Change = { version: ticket.version + 1, action: 'ticket.closed', actor: { type: 'system', id: 'lifecycle' }, at, before: { status: 'solved' }, after: { status: 'closed', rule: `closeSolvedAfter ${deps.config.workspace.closeSolvedAfter}` } };
+    const written = await deps.tickets.change(ticket, change, { status: 'closed', closedAt: at });
+    if (written) {
+      await deps.publisher.publish([closedEvent(written, change)]);
+      return { ...run, done: true, nextCheckAt: null };
+    }
+    ticket = await deps.tickets.getTicket(given.ticketId);
+  }
+  if (ticket) throw new Error(`ticket ${given.ticketId} kept changing while it was being closed`);
+  return { ...run, done: true, nextCheckAt: null };
+}
+
+const closedEvent = (ticket: Ticket, change: Change): DomainEvent =>
+  domainEvent(TicketStatusChanged, {
+    eventId: `${ticket.ticketId}:v${change.version}`,
+    version: 1,
+    occurredAt: change.at,
+    ticketId: ticket.ticketId,
+    customerId: ticket.customerId,
+    from: 'solved',
+    to: 'closed',
+    actor: change.actor,
+  });
 
 /** The due times of an SLA state, comparable and fit for the audit trail. */
 const dueTimesOf = (s: SlaState) => ({ firstResponseDueAt: s.firstResponseDueAt ?? null, resolutionDueAt: s.resolutionDueAt ?? null });

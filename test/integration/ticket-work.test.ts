@@ -11,7 +11,8 @@ import { auditOf, notesOf } from '../support/timeline';
 /** Agents working tickets through the API, in local mode: PATCH, lifecycle, notes, timeline, roles. */
 
 const config = parseConfig({
-  workspace: { customFields: { orderNumber: { type: 'text', maxLength: 20 }, refundAmount: { type: 'number', min: 0 } } },
+  // Solved tickets close 3 s after solving, so the test sees it happen.
+  workspace: { closeSolvedAfter: 'PT3S', customFields: { orderNumber: { type: 'text', maxLength: 20 }, refundAmount: { type: 'number', min: 0 } } },
   routing: {
     sampleAgents: [
       { agentId: 'alice', name: 'Alice', team: 'support', skills: ['language:en', 'category:delivery', 'category:billing', 'category:general'], capacity: 50, presence: 'online' },
@@ -122,12 +123,28 @@ describe('PATCH /tickets/{id}', () => {
     const close = await patch('alice', ticketId, version + 1, { status: 'closed' });
     expect(close.status).toBe(409);
     expect(close.body).toMatchObject({ type: 'urn:switchboard:problem:transition-not-allowed', from: 'solved', to: 'closed', allowed: ['open'] });
-    const byLin = await patch('lin', ticketId, version + 1, { status: 'closed' });
+    // Solving asks the customer for a score, which moves the version on: read it again.
+    const solvedVersion = (await detail('lin', ticketId)).body.ticket.version;
+    const byLin = await patch('lin', ticketId, solvedVersion, { status: 'closed' });
     expect(byLin.status).toBe(200);
     expect(byLin.body).toMatchObject({ status: 'closed', closedAt: expect.any(String), solvedAt: toSolved.body.solvedAt });
-    const reopen = await patch('lin', ticketId, version + 2, { status: 'open' });
+    const reopen = await patch('lin', ticketId, byLin.body.version, { status: 'open' });
     expect(reopen.status).toBe(409);
     expect(reopen.body.allowed).toEqual([]);
+  }, 60_000);
+
+  test('a solved ticket the customer leaves alone closes by itself after workspace.closeSolvedAfter; its agent is freed at solving', async () => {
+    const { ticketId, version } = await newTicket();
+    const agents = new DynamoDbAgentStore(documentClient(localClient(local.dynamoEndpoint)), local.tableName);
+    const solved = await patch('alice', ticketId, version, { status: 'solved' });
+    expect(solved.status).toBe(200);
+    await eventually(async () => ((await agents.getAgent('alice'))!.activeTickets.includes(ticketId) ? undefined : true));
+    const closed = await eventually(async () => eventsOf(ticketId, 'TicketStatusChanged').find((e) => e.detail.to === 'closed'), 15_000);
+    expect(closed.detail).toMatchObject({ from: 'solved', actor: { type: 'system', id: 'lifecycle' } });
+    expect(Date.parse(String(closed.detail.occurredAt)) - Date.parse(solved.body.solvedAt)).toBeGreaterThanOrEqual(3000);
+    const { ticket } = (await detail('alice', ticketId)).body;
+    expect(ticket).toMatchObject({ status: 'closed', solvedAt: solved.body.solvedAt, closedAt: closed.detail.occurredAt });
+    expect(local.workflows.failures).toEqual([]);
   }, 60_000);
 
   test('50 parallel PATCHes with the same If-Match: exactly one wins, the rest are 412, the ticket is the winner\'s', async () => {
