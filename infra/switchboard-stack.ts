@@ -39,6 +39,8 @@ export class SwitchboardStack extends Stack {
     events.addRules(config, queues.queues, { stateMachine: triageAndRouting.workflow.stateMachine, deadLetterQueue: triageAndRouting.workflowDeadLetterQueue });
     const channels = new Channels(this, 'Channels', { config, functions, table: store.table, bus: events.bus });
     const api = new Api(this, 'Api', { config, functions, table: store.table });
+    // The customer API publishes CustomerUpdated, CustomerMerged and CustomerErased.
+    functions.customers.bindEventBus(events.bus);
     // Satisfaction: the link in a request points into the API (unless csat.linkBaseUrl says otherwise); a score is published.
     functions.delivery.addEnvironment(env.apiUrl, api.url);
     functions.csat.bindEventBus(events.bus);

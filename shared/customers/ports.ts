@@ -1,5 +1,5 @@
 import type { CustomerHandle } from '../../events/inbound-message';
-import type { TicketSeed } from '../domain/ticket';
+import type { Change, TicketSeed } from '../domain/ticket';
 import type { CustomerChange, CustomerRecord, IdentityRecord } from './customer';
 
 /** A stored item as read, its keys included (erasure updates it by them; exports leave them out). */
@@ -74,10 +74,14 @@ export interface CustomerStore {
   addIdentity(handle: CustomerHandle, customerId: string, addedBy: string, at: string): Promise<{ holder: string; created: boolean }>;
   /** Deletes the identity if `customerId` still holds it. */
   removeIdentity(handle: CustomerHandle, customerId: string): Promise<boolean>;
+  /** Gives a handle `from` holds to a customer record of its own, `to` (created if need be, without tickets). */
+  releaseIdentity(handle: CustomerHandle, from: string, to: string, at: string): Promise<void>;
   /** Moves a handle from one customer to another if `from` still holds it; returns the holder. */
   moveIdentity(handle: CustomerHandle, from: string, to: string): Promise<string>;
   /** Re-files the customer's other byParent children (satisfaction entries) under another customer; returns how many. */
   moveChildren(from: string, to: string): Promise<number>;
+  /** Records a ticket change's audit entry (again): idempotent. */
+  putTicketAudit(ticketId: string, change: Change): Promise<void>;
   /** Every ticket id of the customer (the byCustomer index). */
   ticketIdsOf(customerId: string): Promise<string[]>;
   /** Creates the ticket a customer points at, unless it exists (its creator may have crashed). */

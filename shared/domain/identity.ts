@@ -22,6 +22,19 @@ export function orderHandles(handles: readonly CustomerHandle[]): CustomerHandle
 /** A customer id derived from the anchoring handle, so concurrent first contacts agree on it. */
 export const customerIdFor = (anchor: CustomerHandle): string => `cus_${digest(handleKey(anchor))}`;
 
+/**
+ * The id a handle's owner gets after their customer was erased: derived from the erased id, so
+ * concurrent first contacts agree on it, and never the erased id itself, whose tickets stay behind.
+ */
+export const renewedCustomerId = (erasedId: string): string => `cus_${digest(`renewed#${erasedId}`)}`;
+
+/**
+ * The id of the customer a handle goes to when an agent takes it off `customerId`: a record of its
+ * own, so the handle's next message neither rejoins the customer it left (whose id may derive from
+ * it) nor anyone merged into them. Derived, so a retried removal finds the same one.
+ */
+export const releasedCustomerId = (customerId: string, handle: CustomerHandle): string => `cus_${digest(`released#${customerId}#${handleKey(handle)}`)}`;
+
 /** A ticket id derived from the message that opened it, so a retried creation makes the same ticket. */
 export const ticketIdFor = (messageId: string): string => `tkt_${digest(messageId)}`;
 

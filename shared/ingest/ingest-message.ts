@@ -1,6 +1,6 @@
 import type { CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { domainEvent, type DomainEvent, MessageReceived, TicketCreated, TicketReopened, TicketStatusChanged } from '../../events';
-import { chooseCustomer, compareHandles, handleKey, messageIdOf, ticketIdFor } from '../domain/identity';
+import { chooseCustomer, compareHandles, handleKey, messageIdOf, renewedCustomerId, ticketIdFor } from '../domain/identity';
 import { type Change, messageKeyOf, placeMessage, reopenChange, subjectOf, type Ticket, ticketFromSeed, type TicketSeed } from '../domain/ticket';
 import { decideScoreReply } from '../csat/keyword';
 import { type CsatDeps, scoreByReply } from '../csat/record';
@@ -19,6 +19,19 @@ export interface IngestDeps {
 /** Attempts at placing one message before giving up to the queue's retry; only contention loops. */
 const MAX_ATTEMPTS = 8;
 
+/** Times a message is placed afresh because its customer was merged or erased while it was being placed. */
+const MAX_RESTARTS = 3;
+
+/** The customer of a message being placed was merged into another, or erased, meanwhile: decide the customer again. */
+class CustomerMovedOn extends Error {}
+
+/**
+ * Where a customer's handles belong now, if not with them: the customer they were merged into, or,
+ * for an erased customer, a new one (`renewedCustomerId`): the erased customer keeps only its tickets' metrics.
+ */
+const onwardOf = (customer: Customer | undefined): string | undefined =>
+  customer?.mergedInto ?? (customer?.erasedAt ? renewedCustomerId(customer.customerId) : undefined);
+
 /**
  * Places one customer message on the right ticket, records it, and publishes what changed.
  *
@@ -31,6 +44,18 @@ const MAX_ATTEMPTS = 8;
  * stored it and then failed before publishing).
  */
 export async function ingestMessage(deps: IngestDeps, inbound: InboundMessage, redelivery = false): Promise<{ outcome: IngestOutcome; ticketId: string }> {
+  for (let restart = 0; ; restart++) {
+    try {
+      return await placeAndRecord(deps, inbound, redelivery);
+    } catch (error) {
+      // A supervisor merged (or an admin erased) the customer while this message was being placed:
+      // start over, as the queue's retry would, and follow them.
+      if (!(error instanceof CustomerMovedOn) || restart >= MAX_RESTARTS) throw error;
+    }
+  }
+}
+
+async function placeAndRecord(deps: IngestDeps, inbound: InboundMessage, redelivery: boolean): Promise<{ outcome: IngestOutcome; ticketId: string }> {
   const { store } = deps;
   const messageId = messageIdOf(inbound);
   const threadMessageIds = (inbound.thread?.providerMessageIds ?? []).map((providerMessageId) => messageIdOf({ channel: inbound.channel, providerMessageId }));
@@ -89,8 +114,9 @@ async function resolveCustomer(store: IntakeStore, inbound: InboundMessage, mess
     const choice = chooseCustomer(inbound.customer.handles, owners);
     const id = choice.customerId;
     const existing = choice.isNew ? undefined : await store.getCustomer(id);
-    if (existing?.mergedInto) {
-      await moveAll(heldBy(id), id, existing.mergedInto);
+    const onward = onwardOf(existing);
+    if (onward) {
+      await moveAll(heldBy(id), id, onward);
       continue;
     }
 
@@ -127,8 +153,9 @@ async function resolveCustomer(store: IntakeStore, inbound: InboundMessage, mess
     };
     // A known handle without its customer: the creator crashed (or is still at work) between claim and create.
     const stored = existing ?? (await store.createCustomer(draft));
-    if (!stored.mergedInto) return stored;
-    await moveAll(heldBy(id), id, stored.mergedInto);
+    const next = onwardOf(stored);
+    if (!next) return stored;
+    await moveAll(heldBy(id), id, next);
   }
   throw new Error(`the customer of message ${messageId} did not settle after ${MAX_ROUNDS} rounds`);
 }
@@ -171,6 +198,8 @@ async function placeOnTicket(deps: IngestDeps, initial: Customer, inbound: Inbou
         await store.createTicket(ticketFromSeed(current));
         continue;
       }
+      // A merge gave the ticket to another customer, or an erasure closed it: decide the customer again.
+      if (ticket.customerId !== customer.customerId || ticket.erasedAt) throw new CustomerMovedOn();
       const scored = await scoreReply(deps, ticket, inbound, messageId);
       if (scored === 'moved') continue;
       if (scored) return scored;
@@ -189,6 +218,7 @@ async function placeOnTicket(deps: IngestDeps, initial: Customer, inbound: Inbou
     const seed = seedFor(customer.customerId, inbound, messageId);
     if (await store.pointCustomerAt(customer.customerId, current?.ticketId, seed)) return createSeededTicket(store, seed);
     customer = (await store.getCustomer(customer.customerId)) ?? customer;
+    if (onwardOf(customer)) throw new CustomerMovedOn();
   }
   throw new Error(`message ${messageId} could not be placed after ${MAX_ATTEMPTS} contended attempts`);
 }
@@ -204,7 +234,7 @@ async function placeOnThread(deps: IngestDeps, customer: Customer, ticketId: str
   const message = { key: messageKeyOf(inbound.receivedAt, messageId), channel: inbound.channel, at: inbound.receivedAt };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const ticket = await store.getTicket(ticketId);
-    if (!ticket || ticket.customerId !== customer.customerId) return undefined;
+    if (!ticket || ticket.customerId !== customer.customerId || ticket.erasedAt) return undefined;
     if (ticket.lastChange.cause === messageId) return ticket;
     const scored = await scoreReply(deps, ticket, inbound, messageId);
     if (scored === 'moved') continue;

@@ -23,6 +23,11 @@ export interface Customer {
    * that one of them belonged to this other customer, and handed its handles over. Follow it.
    */
   readonly mergedInto?: string;
+  /**
+   * Set when an admin erased the customer (the customer API): their handles were released, so the
+   * same handle writing again is someone new, under `renewedCustomerId` of this id.
+   */
+  readonly erasedAt?: string;
 }
 
 export interface AuditEntry extends Change {

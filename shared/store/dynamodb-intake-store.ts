@@ -1,9 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerHandle } from '../../events/inbound-message';
 import { handleKey } from '../domain/identity';
 import { type Change, joinableStatuses, type Ticket, type TicketSeed } from '../domain/ticket';
 import type { AuditEntry, Customer, IntakeStore, StoredMessage } from '../ingest/ports';
 import { batchGetAll, unlessConditionFails } from './dynamodb-client';
+import { nameEntryItem } from './customer-names';
 import { keys, stripStorage, ticketIndexKeys } from './keys';
 import { readTicket } from './reads';
 
@@ -62,9 +63,11 @@ export class DynamoDbIntakeStore implements IntakeStore {
         new UpdateCommand({
           TableName: this.table,
           Key: keys.identity(handle),
-          UpdateExpression: 'SET customerId = :to, parentKey = :parent',
-          ConditionExpression: 'customerId = :from',
-          ExpressionAttributeValues: { ':to': to, ':from': from, ':parent': keys.customerParent(to) },
+          // An identity deleted meanwhile (its customer was erased) is claimed for `to`, whole.
+          UpdateExpression: 'SET customerId = :to, kind = :kind, #value = :value, parentKey = :parent, childKey = :child',
+          ConditionExpression: 'customerId = :from OR attribute_not_exists(pk)',
+          ExpressionAttributeNames: { '#value': 'value' },
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':kind': handle.kind, ':value': handle.value, ':parent': keys.customerParent(to), ':child': keys.identityChild(handle) },
         }),
       ),
     );
@@ -87,16 +90,28 @@ export class DynamoDbIntakeStore implements IntakeStore {
   }
 
   async createCustomer(customer: Customer): Promise<Customer> {
+    // The name-search entry first, so a customer stored always has theirs (a retry rewrites it alike).
+    const entry = nameEntryItem(customer);
+    if (entry) await this.db.send(new PutCommand({ TableName: this.table, Item: entry }));
     const applied = await unlessConditionFails(
       this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...keys.customer(customer.customerId), ...customer },
+          // Also a child of its own byParent partition, so the customer and their identities are one Query.
+          Item: { ...keys.customer(customer.customerId), parentKey: keys.customerParent(customer.customerId), childKey: keys.customerChild, ...customer },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
     );
-    return applied ? customer : (await this.getCustomer(customer.customerId))!;
+    if (applied) return customer;
+    const stored = (await this.getCustomer(customer.customerId))!;
+    // Someone else's first contact (or an erasure) came first: the entry follows the stored customer.
+    if (entry && stored.displayName !== customer.displayName) {
+      const kept = nameEntryItem(stored);
+      if (kept) await this.db.send(new PutCommand({ TableName: this.table, Item: kept }));
+      else await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.customerName(customer.customerId) }));
+    }
+    return stored;
   }
 
   async pointCustomerAt(customerId: string, expected: string | undefined, seed: TicketSeed) {
@@ -105,11 +120,12 @@ export class DynamoDbIntakeStore implements IntakeStore {
         new UpdateCommand({
           TableName: this.table,
           Key: keys.customer(customerId),
-          UpdateExpression: 'SET currentTicket = :seed',
-          ConditionExpression: expected
-            ? 'attribute_exists(pk) AND currentTicket.ticketId = :expected'
-            : 'attribute_exists(pk) AND attribute_not_exists(currentTicket)',
-          ExpressionAttributeValues: { ':seed': seed, ...(expected ? { ':expected': expected } : {}) },
+          UpdateExpression: 'SET currentTicket = :seed, parentKey = :parent, childKey = :child',
+          // A customer merged or erased meanwhile takes no new ticket: the message is decided again.
+          ConditionExpression: `${
+            expected ? 'attribute_exists(pk) AND currentTicket.ticketId = :expected' : 'attribute_exists(pk) AND attribute_not_exists(currentTicket)'
+          } AND attribute_not_exists(mergedInto) AND attribute_not_exists(erasedAt)`,
+          ExpressionAttributeValues: { ':seed': seed, ':parent': keys.customerParent(customerId), ':child': keys.customerChild, ...(expected ? { ':expected': expected } : {}) },
         }),
       ),
     );
@@ -123,7 +139,8 @@ export class DynamoDbIntakeStore implements IntakeStore {
           TableName: this.table,
           Key: keys.ticket(ticketId),
           UpdateExpression: 'SET lastMessageKey = :key, lastChannel = :channel, updatedAt = :at',
-          ConditionExpression: `attribute_exists(pk) AND #status IN (${joinableStatuses.map((_, i) => `:s${i}`).join(', ')}) AND lastMessageKey < :key`,
+          // An erased ticket (its customer's personal data removed) takes no new content.
+          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(erasedAt) AND #status IN (${joinableStatuses.map((_, i) => `:s${i}`).join(', ')}) AND lastMessageKey < :key`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':key': message.key, ':channel': message.channel, ':at': message.at, ...Object.fromEntries(joinableStatuses.map((s, i) => [`:s${i}`, s])) },
           ReturnValues: 'ALL_NEW',
@@ -161,7 +178,7 @@ export class DynamoDbIntakeStore implements IntakeStore {
           UpdateExpression: `SET #status = :status, statusKey = :statusKey, version = :next, updatedAt = :at, lastChange = :change${
             next.solvedAt && status === 'solved' ? ', solvedAt = :solvedAt' : ''
           }${removeSolvedAt ? ' REMOVE solvedAt' : ''}`,
-          ConditionExpression: 'version = :version',
+          ConditionExpression: 'version = :version AND attribute_not_exists(erasedAt)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':status': status,

@@ -387,6 +387,7 @@ describe('least privilege', () => {
     ['workflow', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
     ['routing', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
     ['agents', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+    ['customers', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
     ['csat', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
   ] as const)('%s may send exactly %j to the table', (name, expected) => {
     expect(dynamoActionsOf(name)).toEqual(expected);
@@ -468,6 +469,9 @@ describe('least privilege', () => {
     expect(statementsOf('workflow').flatMap(actionsOf)).toContain('events:PutEvents');
     expect(statementsOf('agents').flatMap(actionsOf)).toContain('events:PutEvents');
     expect(resources[fnId('agents')].Properties.Environment.Variables[env.eventBus]).toBeDefined();
+    // The customer API announces merges and erasures.
+    expect(statementsOf('customers').flatMap(actionsOf)).toContain('events:PutEvents');
+    expect(resources[fnId('customers')].Properties.Environment.Variables[env.eventBus]).toBeDefined();
     for (const name of ['workflow', 'routing', 'triage', 'agents'] as const) {
       expect(resources[fnId(name)].Properties.Environment.Variables[env.table]).toBeDefined();
       // Deployed, triage always calls Comprehend: the offline analyzer is for local mode and tests.

@@ -1,4 +1,4 @@
-import { domainEvent, SlaBreached, TicketAssigned, TicketTriaged } from '../../events';
+import { CsatRecorded, CsatRequested, domainEvent, SlaBreached, TicketAssigned, TicketTriaged } from '../../events';
 import type { EventPublisher } from '../../shared/ingest/ports';
 import { RecordingPublisher } from '../support/messages';
 
@@ -48,4 +48,12 @@ test('assignment latency, and SLA breaches by clock', async () => {
   const docs = await emitted(() => new MeteredPublisher(new RecordingPublisher()).publish([domainEvent(TicketAssigned, TicketAssigned.example), domainEvent(SlaBreached, SlaBreached.example)]));
   expect(docs.find((d) => 'AssignmentLatency' in d)!.AssignmentLatency).toBe(TicketAssigned.example.waitedMs);
   expect(docs.find((d) => 'SlaBreaches' in d)).toMatchObject({ SlaBreaches: 1, Clock: 'firstResponse' });
+});
+
+test('satisfaction: each score as its value (the CSAT is their average), and the requests', async () => {
+  const docs = await emitted(() =>
+    new MeteredPublisher(new RecordingPublisher()).publish([domainEvent(CsatRequested, CsatRequested.example), domainEvent(CsatRecorded, { ...CsatRecorded.example, score: 3 })]),
+  );
+  expect(docs.find((d) => 'CsatScore' in d)!.CsatScore).toBe(3);
+  expect(docs.find((d) => 'CsatRequests' in d)!.CsatRequests).toBe(1);
 });
