@@ -75,7 +75,7 @@ export async function viewCustomer(deps: CustomersDeps, customerId: string): Pro
       ...(t.assigneeId !== undefined ? { assigneeId: t.assigneeId } : {}),
     })),
     moreTickets: recent.hasMore,
-    csat: snapshot.csat.map((c) => withoutPlumbing(c) as CustomerView['csat'][number]),
+    csat: snapshot.csat.map(csatView),
   };
 }
 
@@ -425,6 +425,11 @@ export async function exportCustomer(deps: CustomersDeps, customerId: string): P
     tickets,
     mergedFrom,
   };
+}
+
+/** A satisfaction entry as the view shows it: the score and its circumstances, not the recorder's bookkeeping. */
+function csatView(entry: StoredItem): CustomerView['csat'][number] {
+  return Object.fromEntries(['ticketId', 'score', 'comment', 'at', 'via', 'agentId'].filter((k) => entry[k] !== undefined).map((k) => [k, entry[k]])) as CustomerView['csat'][number];
 }
 
 function withoutPlumbing(item: StoredItem): StoredItem {

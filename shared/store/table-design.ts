@@ -6,7 +6,9 @@
  * | item     | pk                         | sk       | byParent (parentKey / childKey)     | list indexes        |
  * |----------|----------------------------|----------|-------------------------------------|---------------------|
  * | identity | IDENTITY#<kind>#<value>    | IDENTITY | CUSTOMER#<id> / IDENTITY#<kind>#... | —                   |
- * | customer | CUSTOMER#<id>              | CUSTOMER | —                                   | —                   |
+ * | customer | CUSTOMER#<id>              | CUSTOMER | CUSTOMER#<id> / CUSTOMER            | —                   |
+ * | customer audit | CUSTOMER#<id>        | AUDIT#<at>#<n> | —                             | —                   |
+ * | name entry | CUSTOMER#<id>            | NAME     | CUSTOMER-NAME#<1–2 chars> / <folded name>#<id> | —        |
  * | ticket   | TICKET#<id>                | TICKET   | —                                   | status, channel, assignee, customer, all |
  * | audit    | TICKET#<id>                | AUDIT#<at>#<n> | —                             | —                   |
  * | message  | MESSAGE#<channel>:<pmid>   | MESSAGE  | TICKET#<id> / MSG#<receivedAt>#<id> | —                   |

@@ -177,12 +177,12 @@ describe('GET /customers/{id}: the 360° view', () => {
     await doc.send(
       new PutCommand({
         TableName: local.tableName,
-        Item: { ...keys.csat(ticketId), parentKey: keys.customerParent(customerId), childKey: `CSAT#2026-11-23T10:00:00.000Z#${ticketId}`, ticketId, customerId, score: 4, at: '2026-11-23T10:00:00.000Z', via: 'link' },
+        Item: { ...keys.csat(ticketId), parentKey: keys.customerParent(customerId), childKey: keys.csatChild('2026-11-23T10:00:00.000Z', ticketId), ticketId, customerId, score: 4, at: '2026-11-23T10:00:00.000Z', via: 'link', settled: true },
       }),
     );
     const res = await call('GET', `/customers/${customerId}`);
     expect(res.headers.get('etag')).toBe('"1"');
-    expect(res.body.csat).toEqual([{ ticketId, customerId, score: 4, at: '2026-11-23T10:00:00.000Z', via: 'link' }]);
+    expect(res.body.csat).toEqual([{ ticketId, score: 4, at: '2026-11-23T10:00:00.000Z', via: 'link' }]);
   });
 
   test('the profile, identities and scores are one DynamoDB request', async () => {
