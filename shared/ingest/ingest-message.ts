@@ -235,10 +235,11 @@ async function placeOnThread(deps: IngestDeps, customer: Customer, ticketId: str
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const ticket = await store.getTicket(ticketId);
     if (!ticket || ticket.customerId !== customer.customerId || ticket.erasedAt) return undefined;
-    if (ticket.lastChange.cause === messageId) return ticket;
+    // Before the check below: a retry of a score this message recorded finishes settling it.
     const scored = await scoreReply(deps, ticket, inbound, messageId);
     if (scored === 'moved') continue;
     if (scored) return scored;
+    if (ticket.lastChange.cause === messageId) return ticket;
     const placement = placeMessage(ticket, inbound.receivedAt, deps.mergeWindowMs);
     if (placement.kind === 'create') return undefined;
     if (placement.kind === 'join') {
