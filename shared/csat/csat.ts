@@ -97,9 +97,9 @@ export function decideLink(token: CsatToken | undefined, ticket: Pick<Ticket, 't
   return ticket.csat ? 'scored' : 'record';
 }
 
-/** The versioned change that records a score on its ticket. */
+/** The versioned change that records a score on its ticket. The comment stays on the ticket only, out of the audit trail, so erasing it is one field. */
 export function csatChange(ticket: Pick<Ticket, 'version' | 'customerId'>, csat: TicketCsat): Change {
-  const { score, via, comment } = csat;
+  const { score, via } = csat;
   return {
     version: ticket.version + 1,
     action: 'ticket.csat',
@@ -107,7 +107,7 @@ export function csatChange(ticket: Pick<Ticket, 'version' | 'customerId'>, csat:
     at: csat.at,
     ...(csat.messageId ? { cause: csat.messageId } : {}),
     before: {},
-    after: { csat: { score, via, ...(comment !== undefined ? { comment } : {}) } },
+    after: { csat: { score, via, commented: csat.comment !== undefined } },
   };
 }
 

@@ -149,7 +149,7 @@ test('a solved SMS ticket asks its customer by text, with a link; the link recor
   const scored = (await ticketOf(ticket.ticketId))!;
   expect(scored).toMatchObject({ status: 'solved', csat: { score: 4, comment: 'Quick, thank you', via: 'link', agentId: 'alice', at: answer.at }, lastChange: { action: 'ticket.csat' } });
   const audit = await db.send(new QueryCommand({ TableName: local.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)', ExpressionAttributeValues: { ':pk': `TICKET#${ticket.ticketId}`, ':a': 'AUDIT#' } }));
-  expect(audit.Items!.filter((e) => e.action === 'ticket.csat')).toEqual([expect.objectContaining({ version: scored.version, actor: { type: 'customer', id: ticket.customerId }, after: { csat: { score: 4, via: 'link', comment: 'Quick, thank you' } } })]);
+  expect(audit.Items!.filter((e) => e.action === 'ticket.csat')).toEqual([expect.objectContaining({ version: scored.version, actor: { type: 'customer', id: ticket.customerId }, after: { csat: { score: 4, via: 'link', commented: true } } })]);
   const detail = (await (await api(`/tickets/${ticket.ticketId}`, 'agent')).json()) as { ticket: Ticket };
   expect(detail.ticket.csat).toMatchObject({ score: 4, via: 'link' });
 
