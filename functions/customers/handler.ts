@@ -36,15 +36,17 @@ import { runtimeConfig } from '../../shared/runtime';
 import { documentClient } from '../../shared/store/dynamodb-client';
 import { DynamoDbCustomerStore } from '../../shared/store/dynamodb-customer-store';
 import { DynamoDbTicketChanges } from '../../shared/store/dynamodb-ticket-changes';
+import { maySee } from '../../shared/tickets/access';
 import { httpHandler } from '../commons/handler';
 import { logger } from '../commons/powertools';
 
 const table = requiredEnv(env.table);
+const config = runtimeConfig();
 const deps: CustomersDeps = {
   store: new DynamoDbCustomerStore(documentClient(), table),
   tickets: new DynamoDbTicketChanges(documentClient(), table),
   publisher: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env.eventBus)),
-  defaultPhoneRegion: runtimeConfig().defaultPhoneRegion,
+  defaultPhoneRegion: config.defaultPhoneRegion,
   now: () => new Date(),
 };
 
@@ -56,7 +58,8 @@ const routes: Record<string, (event: Event, caller: Caller) => Promise<APIGatewa
   /** The 360° view: profile, identities, tickets across channels, satisfaction scores. */
   'GET /customers/{id}': async (event, caller) => {
     requireGroup(caller, customerReaders);
-    const view = await viewCustomer(deps, idOf(event));
+    // An agent sees the tickets they may open (workspace.agentsSee), as everywhere else.
+    const view = await viewCustomer(deps, idOf(event), (ticket) => maySee(ticket, caller, config));
     logger.info('customer read', { customerId: view.customerId, identities: view.identities.length, tickets: view.tickets.length });
     return jsonResponse(200, view, { etag: etagOf(view) });
   },

@@ -36,7 +36,7 @@ import {
 import { handleString, normalizeHandle, parseHandleString } from './handles';
 import type { IdentityRequest } from './handles';
 import { checkMerge, mergedPointer, mergedProfile } from './merge';
-import type { CustomerStore, StoredItem } from './ports';
+import type { CustomerStore, StoredItem, TicketRow } from './ports';
 import type { CustomerSearch } from './search';
 
 /**
@@ -59,14 +59,17 @@ const ATTEMPTS = 8;
 
 // Reads
 
-/** GET /customers/{id}: profile, identities, tickets (newest first, capped) and scores; two Queries in parallel. */
-export async function viewCustomer(deps: CustomersDeps, customerId: string): Promise<CustomerView> {
+/**
+ * GET /customers/{id}: profile, identities, tickets (newest first, capped) and scores; two Queries
+ * in parallel. `mayShow` keeps out tickets the caller may not open (an agent, others' tickets).
+ */
+export async function viewCustomer(deps: CustomersDeps, customerId: string, mayShow: (ticket: TicketRow) => boolean = () => true): Promise<CustomerView> {
   const [snapshot, recent] = await Promise.all([deps.store.snapshot(customerId), deps.store.recentTickets(customerId, VIEW_TICKETS)]);
   if (!snapshot) throw noSuchCustomer(customerId);
   return {
     ...profileView(snapshot.customer),
     identities: snapshot.identities.map(identityView).sort(identityOrder),
-    tickets: recent.tickets.map((t) => ({
+    tickets: recent.tickets.filter(mayShow).map((t) => ({
       ticketId: t.ticketId,
       status: t.status as CustomerView['tickets'][number]['status'],
       channel: t.channel,

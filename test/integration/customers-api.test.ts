@@ -185,6 +185,24 @@ describe('GET /customers/{id}: the 360° view', () => {
     expect(res.body.csat).toEqual([{ ticketId, score: 4, at: '2026-11-23T10:00:00.000Z', via: 'link' }]);
   });
 
+  test("an agent sees the tickets they may open, not another agent's; a supervisor sees them all", async () => {
+    const email = `seen-${unique()}@example.com`;
+    const first = await place(email, 'First');
+    const customerId = await customerOf(first.ticketId);
+    await closeTicket(first.ticketId);
+    const second = await place(email, 'Second');
+    await doc.send(
+      new UpdateCommand({
+        TableName: local.tableName,
+        Key: keys.ticket(first.ticketId),
+        UpdateExpression: 'SET assigneeId = :mei, assigneeKey = :key',
+        ExpressionAttributeValues: { ':mei': 'mei', ':key': 'ASSIGNEE#mei' },
+      }),
+    );
+    expect((await view(customerId)).tickets.map((t: Json) => t.ticketId)).toEqual([second.ticketId]);
+    expect((await call('GET', `/customers/${customerId}`, { as: 'supervisor' })).body.tickets.map((t: Json) => t.ticketId)).toEqual([second.ticketId, first.ticketId]);
+  });
+
   test('the profile, identities and scores are one DynamoDB request', async () => {
     const email = `one-${unique()}@example.com`;
     const { ticketId } = await place(email, 'Hello');
