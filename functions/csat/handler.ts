@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { env } from '../../infra/topology';
-import { csatBodyFormat, parseCsatAnswer, type CsatAnswerResponse } from '../../shared/csat/api';
+import { csatBodyFormat, type CsatAnswerResponse, type CsatLinkResponse, parseCsatAnswer, wantsHtml } from '../../shared/csat/api';
 import { formPage, problemPage, thanksPage } from '../../shared/csat/page';
 import { alreadyScored, type CsatDeps, linkNotFound, linkState, scoreByLink } from '../../shared/csat/record';
 import { requiredEnv } from '../../shared/env';
@@ -29,13 +29,17 @@ const MAX_BODY_BYTES = 16_384;
 /**
  * The satisfaction link, unauthenticated: the token in the path is the credential, so it is never
  * logged (ids and the score only). POST records the score once (JSON, or a browser's form post,
- * which gets a page back); GET shows the form.
+ * which gets a page back); GET shows a browser the form, and tells an API client whether it can be answered.
  */
 export const handler = httpHandler(async (event: APIGatewayProxyEventV2) => {
   const token = event.pathParameters?.token ?? '';
   if (event.routeKey === 'GET /csat/{token}') {
     const state = await linkState(deps, token);
-    return state === 'record' ? formPage() : problemPage(state === 'scored' ? alreadyScored() : linkNotFound());
+    const html = wantsHtml(event.headers);
+    if (state === 'record') return html ? formPage() : jsonResponse(200, { answerable: true, scores: [1, 2, 3, 4, 5] } satisfies CsatLinkResponse);
+    const problem = state === 'scored' ? alreadyScored() : linkNotFound();
+    if (html) return problemPage(problem);
+    throw problem;
   }
   const bodyBytes = event.isBase64Encoded ? Math.floor(((event.body?.length ?? 0) * 3) / 4) : Buffer.byteLength(event.body ?? '');
   if (bodyBytes > MAX_BODY_BYTES) throw problems.tooLarge(MAX_BODY_BYTES);

@@ -22,7 +22,14 @@ export const csatAnswerResponse = z.object({
 });
 export type CsatAnswerResponse = z.infer<typeof csatAnswerResponse>;
 
+/** GET /csat/{token} for an API client: the link can still be answered (otherwise a 404 or 409 problem). */
+export const csatLinkResponse = z.object({ answerable: z.literal(true), scores: z.array(z.number().int()) });
+export type CsatLinkResponse = z.infer<typeof csatLinkResponse>;
+
 const EXAMPLE = '{"score": 5, "comment": "Quick and friendly"}';
+
+/** A browser opening the link (it asks for HTML) gets pages; an API client, JSON and problem documents. */
+export const wantsHtml = (headers: Record<string, string | undefined> | undefined): boolean => /\btext\/html\b/i.test(headers?.accept ?? '');
 
 interface HttpRequest {
   readonly headers?: Record<string, string | undefined>;

@@ -170,6 +170,7 @@ test('a solved SMS ticket asks its customer by text, with a link; the link recor
   expect(again.headers.get('content-type')).toBe('application/problem+json');
   expect(await again.json()).toMatchObject({ type: 'urn:switchboard:problem:already-scored', status: 409 });
   expect((await fetch(link)).status).toBe(409);
+  expect((await fetch(link, { headers: { accept: 'text/html' } })).headers.get('content-type')).toBe('text/html; charset=utf-8');
   expect(await aliceCsat()).toMatchObject({ count: 1 });
   scoredByLink = { ticket, link };
 }, 60_000);
@@ -261,10 +262,12 @@ test('the link needs no sign-in: with or without an agent\'s, supervisor\'s or a
   const link = linkIn((await nthTextTo(phone, 1)).Body)!;
   for (const role of [undefined, 'agent', 'supervisor', 'admin'] as const) {
     const auth: Record<string, string> = role ? { authorization: `Bearer ${tokens[role]}` } : {};
-    const form = await fetch(link, { headers: auth });
+    const form = await fetch(link, { headers: { ...auth, accept: 'text/html,application/xhtml+xml' } });
     expect({ role, status: form.status, type: form.headers.get('content-type') }).toEqual({ role, status: 200, type: 'text/html; charset=utf-8' });
     expect(form.headers.get('referrer-policy')).toBe('no-referrer');
     expect(await form.text()).toContain('<form method="post">');
+    const json = await fetch(link, { headers: auth });
+    expect({ role, status: json.status, body: await json.json() }).toEqual({ role, status: 200, body: { answerable: true, scores: [1, 2, 3, 4, 5] } });
     const bad = await post(link, { score: 7 }, auth);
     expect({ role, status: bad.status }).toEqual({ role, status: 400 });
     expect(((await bad.json()) as { errors: unknown }).errors).toEqual([expect.objectContaining({ field: 'score' })]);
