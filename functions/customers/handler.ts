@@ -87,9 +87,9 @@ const routes: Record<string, (event: Event, caller: Caller) => Promise<APIGatewa
     requireGroup(caller, customerEditors);
     const customerId = idOf(event);
     const request = parseIdentityRequest(jsonRequestBody(event));
-    const { customer, handle, created } = await addIdentity(deps, customerId, request, caller);
+    const { customer, handle, created, verified } = await addIdentity(deps, customerId, request, caller);
     logger.info(created ? 'identity added' : 'identity already held', { customerId, kind: handle.kind, by: caller.sub });
-    const identity = identityView({ ...handle, customerId, verified: false });
+    const identity = identityView({ ...handle, customerId, verified });
     return jsonResponse(created ? 201 : 200, { identity, customer: profileView(customer) }, { etag: etagOf(profileView(customer)) });
   },
 

@@ -35,6 +35,7 @@ import {
 } from './customer-api';
 import { handleString, normalizeHandle, parseHandleString } from './handles';
 import type { IdentityRequest } from './handles';
+import { ERASED_SUBJECT } from './erasure';
 import { checkMerge, mergedPointer, mergedProfile } from './merge';
 import type { CustomerStore, StoredItem, TicketRow } from './ports';
 import type { CustomerSearch } from './search';
@@ -179,15 +180,15 @@ export async function addIdentity(deps: CustomersDeps, customerId: string, reque
   const { handle } = normalized;
   const customer = requireLive(await existing(deps, customerId));
   const at = deps.now().toISOString();
-  const { holder, created } = await deps.store.addIdentity(handle, customerId, caller.sub, at);
+  const { holder, created, verified } = await deps.store.addIdentity(handle, customerId, caller.sub, at);
   if (holder !== customerId) throw identityTaken(handleString(handle), holder, customerId);
-  if (!created) return { customer, handle, created };
+  if (!created) return { customer, handle, created, verified };
   // Recorded once the handle is theirs. A crash in between leaves the handle without its audit entry.
   const { customer: updated, change } = await recordChange(deps, customerId, async (current) =>
     customerChange(current, 'customer.identity-added', actorOf(caller), at, null, { identity: handleString(handle), verified: false }),
   );
   if (change) await deps.publisher.publish([updatedEvent(updated, change, ['identities'])]);
-  return { customer: updated, handle, created: true };
+  return { customer: updated, handle, created: true, verified: false };
 }
 
 /** The handle named in DELETE /customers/{id}/identities/{handle} (percent-decoded), normalized. */
@@ -371,7 +372,7 @@ async function eraseRecord(deps: CustomersDeps, initial: CustomerRecord, at: str
     const fields = ERASED_PROFILE.filter((f) => customer[f] !== undefined);
     const change = customerChange(customer, 'customer.erased', actor, at, { erasedAt: null, fields }, { erasedAt: at, fields });
     const updated = await store.change(customer, change, {
-      set: { erasedAt: at, ...(customer.currentTicket ? { currentTicket: { ...customer.currentTicket, subject: '(erased)' } } : {}) },
+      set: { erasedAt: at, ...(customer.currentTicket ? { currentTicket: { ...customer.currentTicket, subject: ERASED_SUBJECT } } : {}) },
       remove: fields,
     });
     customer = updated ?? (await existing(deps, customerId));

@@ -70,8 +70,8 @@ export interface CustomerStore {
   searchNames(partition: string, prefix: string, limit: number): Promise<NameHit[]>;
   identityHolder(handle: CustomerHandle): Promise<string | undefined>;
   identitiesOf(customerId: string): Promise<IdentityRecord[]>;
-  /** Adds a handle by hand (unverified) unless someone holds it; returns the holder, and whether this added it. */
-  addIdentity(handle: CustomerHandle, customerId: string, addedBy: string, at: string): Promise<{ holder: string; created: boolean }>;
+  /** Adds a handle by hand (unverified) unless someone holds it; returns the holder, whether this added it, and whether it is verified. */
+  addIdentity(handle: CustomerHandle, customerId: string, addedBy: string, at: string): Promise<{ holder: string; created: boolean; verified: boolean }>;
   /** Deletes the identity if `customerId` still holds it. */
   removeIdentity(handle: CustomerHandle, customerId: string): Promise<boolean>;
   /** Gives a handle `from` holds to a customer record of its own, `to` (created if need be, without tickets). */

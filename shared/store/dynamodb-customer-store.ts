@@ -182,7 +182,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return items.map((i) => stripStorage<IdentityRecord>(i));
   }
 
-  async addIdentity(handle: CustomerHandle, customerId: string, addedBy: string, at: string): Promise<{ holder: string; created: boolean }> {
+  async addIdentity(handle: CustomerHandle, customerId: string, addedBy: string, at: string): Promise<{ holder: string; created: boolean; verified: boolean }> {
     // Removed meanwhile between the refused write and the read: try again.
     for (let attempt = 0; attempt < 3; attempt++) {
       const applied = await unlessConditionFails(
@@ -204,9 +204,9 @@ export class DynamoDbCustomerStore implements CustomerStore {
           }),
         ),
       );
-      if (applied) return { holder: customerId, created: true };
+      if (applied) return { holder: customerId, created: true, verified: false };
       const out = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.identity(handle), ConsistentRead: true }));
-      if (out.Item) return { holder: out.Item.customerId as string, created: false };
+      if (out.Item) return { holder: out.Item.customerId as string, created: false, verified: out.Item.verified !== false };
     }
     throw new Error('an identity kept changing while it was being added');
   }

@@ -328,6 +328,7 @@ describe('identities', () => {
     expect(added.body.identity).toEqual({ handle: `phone:${phone}`, kind: 'phone', value: phone, verified: false });
     expect(added.body.customer.version).toBe(2);
     expect((await add({ kind: 'phone', value: phone })).status).toBe(200);
+    expect((await add({ kind: 'email', value: email.toUpperCase() })).body).toMatchObject({ identity: { handle: `email:${email}`, verified: true }, customer: { version: 2 } });
     expect((await add({ kind: 'phone', value: 'not a number' })).body.errors).toEqual([{ field: 'value', message: expect.stringMatching(/not a valid phone number/) }]);
     expect((await add({ kind: 'fax', value: '1' })).body.errors.map((e: Json) => e.field)).toEqual(['kind']);
 
