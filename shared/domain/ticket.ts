@@ -2,6 +2,8 @@ import type { Actor, TicketStatus } from '../../events/ticket-status';
 import type { Priority } from '../config';
 import type { SlaState } from '../sla/sla';
 import type { CsatRequestState, TicketCsat } from '../csat/csat';
+import type { TicketLink } from '../tickets/links';
+import type { SubTask, TaskProgress } from '../tickets/tasks';
 
 export type { Actor, TicketStatus };
 
@@ -51,6 +53,10 @@ export interface Ticket {
   readonly solvedAt?: string;
   readonly closedAt?: string;
   readonly assigneeId?: string;
+  /** The assignee's team when it was assigned: team views list by it. */
+  readonly team?: string;
+  /** The deadline that matters next while the clocks run (derived from sla on every write; lists sort by it). */
+  readonly dueAt?: string;
   /** When an agent first replied. */
   readonly firstResponseAt?: string;
   /** The latest reply delivery's outcome: "delivery failed" with the provider's reason shows here. */
@@ -88,6 +94,24 @@ export interface Ticket {
   readonly customFields?: Readonly<Record<string, string | number | boolean>>;
   /** Agents other than the assignee working on it: @mentioned in a note, or holding a sub-task. They see the ticket. */
   readonly collaborators?: readonly string[];
+  /** Its sub-tasks, in the order they were added (shared/tickets/tasks.ts); each also has an item of its own for GET /tasks. */
+  readonly tasks?: readonly SubTask[];
+  /** Sub-tasks done out of those not cancelled. */
+  readonly taskProgress?: TaskProgress;
+  /** Tickets linked to this one (shared/tickets/links.ts); each link shows on both tickets. */
+  readonly links?: readonly TicketLink[];
+  /**
+   * Set while a merge into that ticket is under way (POST /tickets/{id}/merge): no customer message
+   * joins this one any more; ingest places it on that ticket instead.
+   */
+  readonly mergingInto?: string;
+  /** Closed by merging into that ticket: whoever finds this one (a thread, the customer's pointer) goes on there. */
+  readonly mergedInto?: string;
+  /** Tickets merged into this one, oldest merge first. */
+  readonly mergedFrom?: readonly string[];
+  /** The ticket this one was split from (POST /tickets/{id}/split), and the tickets split off this one. */
+  readonly splitFrom?: string;
+  readonly splitTo?: readonly string[];
   /** Optimistic-lock counter, one per recorded change. */
   readonly version: number;
   /** The latest change, kept on the ticket so a retry of its cause can finish recording it. */
@@ -155,6 +179,15 @@ export function ticketFromSeed(seed: TicketSeed): Ticket {
       after: { status: 'new', channel: seed.channel, customerId: seed.customerId },
     },
   };
+}
+
+/**
+ * A customer's pointer at a ticket that exists (where ingest sends their next message). Its message
+ * is the ticket's latest: a seed's message matters only for creating a ticket that does not exist.
+ */
+export function seedOf(ticket: Ticket): TicketSeed {
+  const key = ticket.lastMessageKey;
+  return { ticketId: ticket.ticketId, customerId: ticket.customerId, channel: ticket.channel, subject: ticket.subject, createdAt: ticket.createdAt, messageId: key.slice(key.indexOf('#') + 1) };
 }
 
 /** Where a customer message goes, given the customer's current ticket. */

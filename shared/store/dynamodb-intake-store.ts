@@ -5,7 +5,7 @@ import { type Change, joinableStatuses, type Ticket, type TicketSeed } from '../
 import type { AuditEntry, Customer, IntakeStore, StoredMessage } from '../ingest/ports';
 import { batchGetAll, unlessConditionFails } from './dynamodb-client';
 import { nameEntryItem } from './customer-names';
-import { keys, stripStorage, ticketIndexKeys } from './keys';
+import { indexKeyUpdate, keys, stripStorage, ticketIndexKeys, updatedKeyOf } from './keys';
 import { readTicket } from './reads';
 
 /** The ingest side of the table. Reads that decide anything are strongly consistent. */
@@ -138,11 +138,11 @@ export class DynamoDbIntakeStore implements IntakeStore {
         new UpdateCommand({
           TableName: this.table,
           Key: keys.ticket(ticketId),
-          UpdateExpression: 'SET lastMessageKey = :key, lastChannel = :channel, updatedAt = :at',
-          // An erased ticket (its customer's personal data removed) takes no new content.
-          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(erasedAt) AND #status IN (${joinableStatuses.map((_, i) => `:s${i}`).join(', ')}) AND lastMessageKey < :key`,
+          UpdateExpression: 'SET lastMessageKey = :key, lastChannel = :channel, updatedAt = :at, updatedKey = :updatedKey',
+          // An erased ticket (its customer's personal data removed) takes no new content, nor one being merged into another.
+          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(erasedAt) AND attribute_not_exists(mergingInto) AND #status IN (${joinableStatuses.map((_, i) => `:s${i}`).join(', ')}) AND lastMessageKey < :key`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':key': message.key, ':channel': message.channel, ':at': message.at, ...Object.fromEntries(joinableStatuses.map((s, i) => [`:s${i}`, s])) },
+          ExpressionAttributeValues: { ':key': message.key, ':channel': message.channel, ':at': message.at, ':updatedKey': updatedKeyOf(message.at, ticketId), ...Object.fromEntries(joinableStatuses.map((s, i) => [`:s${i}`, s])) },
           ReturnValues: 'ALL_NEW',
         }),
       ),
@@ -170,19 +170,21 @@ export class DynamoDbIntakeStore implements IntakeStore {
     const next = { ...ticket, ...fields };
     const status = next.status;
     const removeSolvedAt = status !== 'solved' && ticket.solvedAt !== undefined;
+    const index = indexKeyUpdate({ ...next, updatedAt: change.at });
+    const removed = [...index.remove, ...(removeSolvedAt ? ['solvedAt'] : [])];
     const out = await unlessConditionFails(
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.ticket(ticket.ticketId),
-          UpdateExpression: `SET #status = :status, statusKey = :statusKey, version = :next, updatedAt = :at, lastChange = :change${
+          UpdateExpression: `SET #status = :status, ${Object.keys(index.set).map((a, i) => `${a} = :i${i}`).join(', ')}, version = :next, updatedAt = :at, lastChange = :change${
             next.solvedAt && status === 'solved' ? ', solvedAt = :solvedAt' : ''
-          }${removeSolvedAt ? ' REMOVE solvedAt' : ''}`,
-          ConditionExpression: 'version = :version AND attribute_not_exists(erasedAt)',
+          }${removed.length ? ` REMOVE ${removed.join(', ')}` : ''}`,
+          ConditionExpression: 'version = :version AND attribute_not_exists(erasedAt) AND attribute_not_exists(mergingInto)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':status': status,
-            ':statusKey': ticketIndexKeys(next).statusKey,
+            ...Object.fromEntries(Object.values(index.set).map((v, i) => [`:i${i}`, v])),
             ':next': change.version,
             ':version': ticket.version,
             ':at': change.at,

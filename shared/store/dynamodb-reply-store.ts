@@ -5,7 +5,7 @@ import type { DeliveryGuard, ReplyStore } from '../replies/ports';
 import type { Delivery, LastDelivery, RecentMessage, Reply } from '../replies/reply';
 import { unlessConditionFails } from './dynamodb-client';
 import { messageIdOf } from '../domain/identity';
-import { keys, stripStorage } from './keys';
+import { indexKeyUpdate, keys, stripStorage } from './keys';
 import { readHandles, readTicket } from './reads';
 
 /** How far back a reply looks for the customer's latest messages: enough of them, or this many pages of the timeline. */
@@ -118,8 +118,29 @@ export class DynamoDbReplyStore implements ReplyStore {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { ...key, ticketId, receivedAt: at, sentReply: true } }));
   }
 
-  /** The first agent reply's time, kept once; no-op for a ticket that is gone. */
+  /**
+   * The first agent reply's time, kept once; no-op for a ticket that is gone. The deadline lists
+   * sort by (the next running deadline: resolution, now) moves with it, unless the ticket changed
+   * meanwhile, whose own write derived it already.
+   */
   async recordFirstResponse(ticketId: string, at: string): Promise<void> {
+    const ticket = await readTicket(this.db, this.table, ticketId);
+    if (!ticket || ticket.firstResponseAt) return;
+    const index = indexKeyUpdate({ ...ticket, firstResponseAt: at });
+    const sets = Object.keys(index.set).map((a, i) => `${a} = :i${i}`);
+    const recorded = await unlessConditionFails(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.ticket(ticketId),
+          UpdateExpression: `SET firstResponseAt = :at, ${sets.join(', ')}${index.remove.length ? ` REMOVE ${index.remove.join(', ')}` : ''}`,
+          ConditionExpression: 'version = :version AND attribute_not_exists(firstResponseAt)',
+          ExpressionAttributeValues: { ':at': at, ':version': ticket.version, ...Object.fromEntries(Object.values(index.set).map((v, i) => [`:i${i}`, v])) },
+        }),
+      ),
+    );
+    if (recorded) return;
+    // Changed meanwhile: the time alone, as before.
     await unlessConditionFails(
       this.db.send(
         new UpdateCommand({

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Change, openStatuses, type Ticket } from '../domain/ticket';
 import { unlessConditionFails } from './dynamodb-client';
-import { keys, stripStorage, ticketIndexKeys } from './keys';
+import { indexKeyUpdate, keys, stripStorage } from './keys';
 import { readTicket } from './reads';
 
 /** Ticket attributes triage, routing, the SLA workflow and agents may set; identity belongs to ingest. */
@@ -13,6 +13,9 @@ export type WorkFields = Partial<
     | 'closedAt'
     | 'customFields'
     | 'collaborators'
+    | 'tasks'
+    | 'taskProgress'
+    | 'links'
     | 'priority'
     | 'prioritySource'
     | 'urgency'
@@ -24,6 +27,7 @@ export type WorkFields = Partial<
     | 'previousAgentId'
     | 'requiredSkills'
     | 'assigneeId'
+    | 'team'
     | 'assignedAt'
     | 'queuedAt'
     | 'escalated'
@@ -31,6 +35,10 @@ export type WorkFields = Partial<
     | 'lastRouting'
     | 'sla'
     | 'csat'
+    | 'mergingInto'
+    | 'mergedInto'
+    | 'mergedFrom'
+    | 'splitTo'
   >
 >;
 
@@ -69,20 +77,15 @@ export class DynamoDbTicketChanges implements TicketChanges {
       names[`#r${i}`] = field;
       removes.push(`#r${i}`);
     });
-    // The list indexes follow the status and the assignee.
-    if (set.status) {
-      values[':statusKey'] = ticketIndexKeys({ ...ticket, status: set.status }).statusKey;
-      sets.push('statusKey = :statusKey');
-    }
-    if (set.assigneeId) {
-      values[':assigneeKey'] = ticketIndexKeys({ ...ticket, assigneeId: set.assigneeId }).assigneeKey;
-      sets.push('assigneeKey = :assigneeKey');
-    } else if (remove.includes('assigneeId')) removes.push('assigneeKey');
-    // A merge moves the ticket to another customer: the customer list index follows.
-    if (set.customerId) {
-      values[':customerKey'] = ticketIndexKeys({ ...ticket, customerId: set.customerId }).customerKey;
-      sets.push('customerKey = :customerKey');
-    }
+    // The list indexes follow the ticket: every index key is derived again from what it will be.
+    const next: Record<string, unknown> = { ...ticket, ...Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)), updatedAt: change.at };
+    for (const field of remove) delete next[field];
+    const index = indexKeyUpdate(next as unknown as Ticket);
+    Object.entries(index.set).forEach(([attribute, value], i) => {
+      values[`:i${i}`] = value;
+      sets.push(`${attribute} = :i${i}`);
+    });
+    removes.push(...index.remove);
     let condition = 'version = :version';
     if (options.openOnly) {
       names['#status'] = 'status';

@@ -1,4 +1,5 @@
 import type { CustomerHandle } from '../../events/inbound-message';
+import type { Priority } from '../config';
 import type { Ticket } from '../domain/ticket';
 import { handleKey } from '../domain/identity';
 
@@ -26,6 +27,11 @@ export const keys = {
     childKey: `MSG#${at}#~AUDIT#${String(version).padStart(6, '0')}`,
   }),
   note: (noteId: string) => ({ pk: `NOTE#${noteId}`, sk: 'NOTE' }),
+  /** A sub-task's own item (the ticket holds the authoritative copy): on its owner's byParent partition, for GET /tasks. */
+  task: (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' }),
+  taskOwnerParent: (owner: { readonly assigneeId?: string; readonly team?: string }) => (owner.assigneeId !== undefined ? `TASKS#AGENT#${owner.assigneeId}` : `TASKS#TEAM#${owner.team}`),
+  /** Oldest first within a status, so `begins_with(childKey, "open#")` is an owner's open work in order. */
+  taskChild: (status: string, createdAt: string, taskId: string) => `${status}#${createdAt}#${taskId}`,
   customerParent: (customerId: string) => `CUSTOMER#${customerId}`,
   /** The customer item's own place among its byParent children (identities, CSAT), so the 360° view is one Query. */
   customerChild: 'CUSTOMER',
@@ -46,20 +52,75 @@ export const keys = {
   queueParent: 'QUEUE',
 };
 
-/** The list-index keys of a ticket; recomputed on every write that can change them. */
-export function ticketIndexKeys(t: Pick<Ticket, 'status' | 'channel' | 'customerId' | 'assigneeId' | 'createdAt' | 'ticketId'>) {
+/** What the list-index keys are made of. */
+export type IndexedTicket = Pick<Ticket, 'status' | 'channel' | 'customerId' | 'createdAt' | 'ticketId' | 'updatedAt'> &
+  Partial<Pick<Ticket, 'assigneeId' | 'team' | 'priority' | 'urgency' | 'category' | 'sla' | 'firstResponseAt'>>;
+
+/** `assignee=none`: the unassigned tickets are a partition of their own. */
+export const UNASSIGNED = '-';
+
+const priorityRank: Record<Priority, number> = { critical: 0, high: 1, normal: 2, low: 3 };
+
+/**
+ * The deadline that matters next for an open ticket whose clocks run: its first response until
+ * someone answers, then its resolution. Undefined when none runs (no SLA yet, paused, finished).
+ */
+export function nextDueAt(t: Pick<IndexedTicket, 'status' | 'sla' | 'firstResponseAt'>): string | undefined {
+  if (!t.sla || !['new', 'open', 'on-hold'].includes(t.status) || t.sla.pausedSince) return undefined;
+  const due = [...(t.firstResponseAt ? [] : [t.sla.firstResponseDueAt]), t.sla.resolutionDueAt].filter((d): d is string => d !== undefined).sort();
+  return due[0];
+}
+
+/** The updated-order sort key: a customer message moves it without reading the ticket. */
+export const updatedKeyOf = (updatedAt: string, ticketId: string): string => `${updatedAt}#${ticketId}`;
+
+/** The list-index keys of a ticket, all of them derived here; those it lacks are removed on write. */
+export function ticketIndexKeys(t: IndexedTicket): Record<string, string> {
+  const dueAt = nextDueAt(t);
   return {
     statusKey: `STATUS#${t.status}`,
     channelKey: `CHANNEL#${t.channel}`,
     customerKey: `CUSTOMER#${t.customerId}`,
     allKey: 'TICKETS',
+    assigneeKey: `ASSIGNEE#${t.assigneeId ?? UNASSIGNED}`,
     listKey: `${t.createdAt}#${t.ticketId}`,
-    ...(t.assigneeId ? { assigneeKey: `ASSIGNEE#${t.assigneeId}` } : {}),
+    updatedKey: updatedKeyOf(t.updatedAt, t.ticketId),
+    dueKey: `${priorityRank[t.priority ?? 'normal']}#${dueAt ?? '~'}#${t.ticketId}`,
+    ...(t.team ? { teamKey: `TEAM#${t.team}` } : {}),
+    ...(t.priority ? { priorityKey: `PRIORITY#${t.priority}` } : {}),
+    ...(t.urgency ? { urgencyKey: `URGENCY#${t.urgency}` } : {}),
+    ...(t.category ? { categoryKey: `CATEGORY#${t.category}` } : {}),
+    ...(dueAt ? { slaKey: 'SLA', slaDueKey: `${dueAt}#${t.ticketId}`, dueAt } : {}),
   };
 }
 
+/** Every attribute ticketIndexKeys may write. */
+export const ticketIndexAttributes = [
+  'statusKey',
+  'channelKey',
+  'customerKey',
+  'allKey',
+  'assigneeKey',
+  'listKey',
+  'updatedKey',
+  'dueKey',
+  'teamKey',
+  'priorityKey',
+  'urgencyKey',
+  'categoryKey',
+  'slaKey',
+  'slaDueKey',
+  'dueAt',
+] as const;
+
+/** The index attributes to set and to remove so they match the ticket as it will be. */
+export function indexKeyUpdate(next: IndexedTicket): { set: Record<string, string>; remove: string[] } {
+  const set = ticketIndexKeys(next);
+  return { set, remove: ticketIndexAttributes.filter((a) => !(a in set)) };
+}
+
 /** Attributes that are storage plumbing, not part of the domain object. */
-export const storageAttributes = ['pk', 'sk', 'parentKey', 'childKey', 'statusKey', 'channelKey', 'customerKey', 'allKey', 'listKey', 'assigneeKey'] as const;
+export const storageAttributes = ['pk', 'sk', 'parentKey', 'childKey', ...ticketIndexAttributes.filter((a) => a !== 'dueAt')] as const;
 
 export function stripStorage<T>(item: Record<string, unknown>): T {
   const copy = { ...item };

@@ -9,7 +9,7 @@
  * | customer | CUSTOMER#<id>              | CUSTOMER | CUSTOMER#<id> / CUSTOMER            | —                   |
  * | customer audit | CUSTOMER#<id>        | AUDIT#<at>#<n> | —                             | —                   |
  * | name entry | CUSTOMER#<id>            | NAME     | CUSTOMER-NAME#<1–2 chars> / <folded name>#<id> | —        |
- * | ticket   | TICKET#<id>                | TICKET   | —                                   | status, channel, assignee, customer, all |
+ * | ticket   | TICKET#<id>                | TICKET   | —                                   | see listIndexDesigns |
  * | audit    | TICKET#<id>                | AUDIT#<at>#<n> | —                             | —                   |
  * | message  | MESSAGE#<channel>:<pmid>   | MESSAGE  | TICKET#<id> / MSG#<receivedAt>#<id> | —                   |
  * | reply    | REPLY#<id>                 | REPLY    | TICKET#<id> / MSG#<createdAt>#<id>  | —                   |
@@ -27,16 +27,56 @@ export interface IndexDesign {
   readonly nonKeyAttributes?: readonly string[];
 }
 
-/** What a ticket list shows. Only attributes that change rarely, so a merged message (which touches
- * updatedAt and lastMessageAt) writes no list index. */
-export const ticketSummaryAttributes = ['ticketId', 'status', 'channel', 'customerId', 'assigneeId', 'subject', 'createdAt'] as const;
+/**
+ * What a ticket list shows, copied into every list index. Only attributes that change rarely (not
+ * updatedAt, which every customer message moves), so a message that joins a ticket rewrites one
+ * list index entry at most (the updated-order one).
+ */
+export const ticketSummaryAttributes = [
+  'ticketId',
+  'status',
+  'channel',
+  'customerId',
+  'assigneeId',
+  'team',
+  'subject',
+  'createdAt',
+  'priority',
+  'urgency',
+  'category',
+  'tags',
+  'dueAt',
+] as const;
 
-const listIndex = (name: string, partitionKey: string): IndexDesign => ({
-  name,
-  partitionKey,
-  sortKey: 'listKey',
-  nonKeyAttributes: ticketSummaryAttributes,
-});
+/**
+ * The list indexes of GET /tickets: a partition key per filter that can lead a query, and a sort
+ * key per order. `created`: newest first; `updated`: latest activity first; `priority`: most
+ * urgent first, then soonest due; `due`: open tickets with a running deadline, soonest first.
+ */
+export const listOrders = {
+  created: { sortKey: 'listKey', ascending: false },
+  updated: { sortKey: 'updatedKey', ascending: false },
+  priority: { sortKey: 'dueKey', ascending: true },
+  due: { sortKey: 'slaDueKey', ascending: true },
+} as const;
+export type ListOrder = keyof typeof listOrders;
+
+export const listIndexDesigns = [
+  { name: 'byAssignee', partitionKey: 'assigneeKey', order: 'created' },
+  { name: 'byCustomer', partitionKey: 'customerKey', order: 'created' },
+  { name: 'byTeam', partitionKey: 'teamKey', order: 'created' },
+  { name: 'byCategory', partitionKey: 'categoryKey', order: 'created' },
+  { name: 'byPriority', partitionKey: 'priorityKey', order: 'created' },
+  { name: 'byUrgency', partitionKey: 'urgencyKey', order: 'created' },
+  { name: 'byStatus', partitionKey: 'statusKey', order: 'created' },
+  { name: 'byChannel', partitionKey: 'channelKey', order: 'created' },
+  { name: 'all', partitionKey: 'allKey', order: 'created' },
+  { name: 'byAssigneeQueue', partitionKey: 'assigneeKey', order: 'priority' },
+  { name: 'byStatusQueue', partitionKey: 'statusKey', order: 'priority' },
+  { name: 'byStatusUpdated', partitionKey: 'statusKey', order: 'updated' },
+  { name: 'bySla', partitionKey: 'slaKey', order: 'due' },
+] as const satisfies readonly { name: string; partitionKey: string; order: ListOrder }[];
+export type ListIndexName = (typeof listIndexDesigns)[number]['name'];
 
 export const tableDesign = {
   partitionKey: 'pk',
@@ -45,11 +85,7 @@ export const tableDesign = {
   timeToLiveAttribute: 'ttl',
   indexes: [
     { name: 'byParent', partitionKey: 'parentKey', sortKey: 'childKey' },
-    listIndex('byStatus', 'statusKey'),
-    listIndex('byChannel', 'channelKey'),
-    listIndex('byAssignee', 'assigneeKey'),
-    listIndex('byCustomer', 'customerKey'),
-    listIndex('all', 'allKey'),
+    ...listIndexDesigns.map((i): IndexDesign => ({ name: i.name, partitionKey: i.partitionKey, sortKey: listOrders[i.order].sortKey, nonKeyAttributes: ticketSummaryAttributes })),
   ] satisfies IndexDesign[],
 } as const;
 

@@ -3,13 +3,12 @@ import type { CustomerHandle } from '../../events/inbound-message';
 import type { Ticket } from '../domain/ticket';
 import type { AuditEntry, Customer, StoredMessage } from '../ingest/ports';
 import type { Reply } from '../replies/reply';
-import type { ListPosition } from '../tickets/list-cursor';
 import { type ListFilters, type ListRequest, planList } from '../tickets/list-request';
 import type { Note } from '../tickets/notes';
 import { DEFAULT_TIMELINE_LIMIT, encodeTimelineCursor, entryTypeOf, type PageEntry, type TimelineRequest, withLatestChange } from '../tickets/timeline';
-import { keys, stripStorage, ticketIndexKeys } from './keys';
+import { keys, stripStorage } from './keys';
 import { readHandles, readTicket } from './reads';
-import { tableDesign, ticketSummaryAttributes } from './table-design';
+import { ticketSummaryAttributes } from './table-design';
 
 /** A row of the ticket list: the attributes the list indexes carry. */
 export type TicketSummary = Pick<Ticket, (typeof ticketSummaryAttributes)[number]>;
@@ -18,6 +17,8 @@ export interface TicketPage {
   readonly tickets: TicketSummary[];
   /** Whether more tickets match after the last one of this page. */
   readonly hasMore: boolean;
+  /** The last ticket's position in the list's order, for the next page's cursor. */
+  readonly lastKey?: string;
 }
 
 /** A stored message as an agent reads it: without the events kept for republishing. */
@@ -45,7 +46,7 @@ export interface TicketDetail {
 
 /** What the read API needs from storage. */
 export interface TicketQueries {
-  /** One page of tickets matching the request's filters, newest first, starting after its position. */
+  /** One page of tickets matching the request's filters, in its order, starting after its position. */
   listTickets(request: ListRequest): Promise<TicketPage>;
   /** The ticket with a page of its timeline and its customer; undefined if there is no such ticket. */
   ticketDetail(ticketId: string, timeline?: TimelineRequest): Promise<TicketDetail | undefined>;
@@ -62,49 +63,50 @@ export class DynamoDbTicketQueries implements TicketQueries {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async listTickets({ filters, limit, after }: ListRequest): Promise<TicketPage> {
-    const plan = planList(filters);
-    const indexKeys = listKeysOf(filters, after);
-    const partitionKey = tableDesign.indexes.find((i) => i.name === plan.index)!.partitionKey;
-    const names: Record<string, string> = { '#part': partitionKey };
-    const values: Record<string, unknown> = { ':part': indexKeys[partitionKey] };
-    if (after) {
-      names['#sort'] = 'listKey';
-      values[':after'] = indexKeys.listKey;
+  async listTickets({ filters, order, limit, after }: ListRequest): Promise<TicketPage> {
+    const plan = planList({ filters, order }, this.clock());
+    const names: Record<string, string> = { '#part': plan.partitionKey };
+    const values: Record<string, unknown> = { ':part': plan.partitionValue };
+    // The range the filters fix, narrowed by the cursor (BETWEEN includes the cursor's own ticket, which is dropped).
+    let { from, to } = plan.range;
+    if (after !== undefined) {
+      if (plan.ascending) from = from === undefined || after > from ? after : from;
+      else to = to === undefined || after < to ? after : to;
     }
-    for (const filter of plan.otherFilters) {
-      names[`#${filter}`] = filter;
-      values[`:${filter}`] = filters[filter];
-    }
-    const filterExpression = plan.otherFilters.map((f) => `#${f} = :${f}`).join(' AND ');
+    if (from !== undefined) values[':from'] = from;
+    if (to !== undefined) values[':to'] = to;
+    if (from !== undefined || to !== undefined) names['#sort'] = plan.sortKey;
+    const sortCondition = from !== undefined && to !== undefined ? ' AND #sort BETWEEN :from AND :to' : from !== undefined ? ' AND #sort >= :from' : to !== undefined ? ' AND #sort <= :to' : '';
+    const filterExpression = residualFilter(plan.residual, names, values);
 
     // One more than a page, so `hasMore` is exact and the last page says so.
     const wanted = limit + 1;
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const needed = wanted - items.length;
+      const needed = wanted - items.length + (after !== undefined ? 1 : 0);
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.table,
           IndexName: plan.index,
-          // Newest first; `listKey < :after` resumes right after the previous page's last ticket.
-          KeyConditionExpression: `#part = :part${after ? ' AND #sort < :after' : ''}`,
+          KeyConditionExpression: `#part = :part${sortCondition}`,
           ...(filterExpression ? { FilterExpression: filterExpression } : {}),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
-          ScanIndexForward: false,
+          ScanIndexForward: plan.ascending,
           Limit: filterExpression ? Math.min(needed * FILTERED_READ_FACTOR, MAX_READ_PER_REQUEST) : needed,
           ExclusiveStartKey: start,
         }),
       );
-      items.push(...(out.Items ?? []));
+      items.push(...(out.Items ?? []).filter((i) => i[plan.sortKey] !== after));
       start = out.LastEvaluatedKey;
     } while (start && items.length < wanted);
 
-    return { tickets: items.slice(0, limit).map(summaryOf), hasMore: items.length > limit };
+    const page = items.slice(0, limit);
+    return { tickets: page.map(summaryOf), hasMore: items.length > limit, ...(page.length ? { lastKey: String(page.at(-1)![plan.sortKey]) } : {}) };
   }
 
   async ticketDetail(ticketId: string, timeline: TimelineRequest = { limit: DEFAULT_TIMELINE_LIMIT, order: 'asc' }): Promise<TicketDetail | undefined> {
@@ -174,20 +176,38 @@ export class DynamoDbTicketQueries implements TicketQueries {
   }
 }
 
-/**
- * The list-index keys for the filters (and the cursor's position), built by the `ticketIndexKeys`
- * that ingest writes them with, so reads and writes cannot drift apart. Attributes no filter fixes
- * get placeholders; only the chosen index's key and `listKey` are read.
- */
-function listKeysOf(f: ListFilters, after: ListPosition | undefined): Record<string, string | undefined> {
-  return ticketIndexKeys({
-    status: f.status ?? 'new',
-    channel: f.channel ?? '',
-    customerId: f.customerId ?? '',
-    assigneeId: f.assigneeId,
-    createdAt: after?.createdAt ?? '',
-    ticketId: after?.ticketId ?? '',
-  });
+/** The filters no key answers, as a FilterExpression over the list index's copied attributes. */
+function residualFilter(f: ListFilters, names: Record<string, string>, values: Record<string, unknown>): string {
+  const terms: string[] = [];
+  const equal = (attribute: string, value: unknown) => {
+    names[`#${attribute}`] = attribute;
+    values[`:${attribute}`] = value;
+    terms.push(`#${attribute} = :${attribute}`);
+  };
+  for (const attribute of ['status', 'priority', 'urgency', 'category', 'channel', 'team', 'customerId'] as const) {
+    if (f[attribute] !== undefined) equal(attribute, f[attribute]);
+  }
+  if (f.assigneeId === null) {
+    names['#assigneeId'] = 'assigneeId';
+    terms.push('attribute_not_exists(#assigneeId)');
+  } else if (f.assigneeId !== undefined) equal('assigneeId', f.assigneeId);
+  if (f.tag !== undefined) {
+    names['#tags'] = 'tags';
+    values[':tag'] = f.tag;
+    terms.push('contains(#tags, :tag)');
+  }
+  if (f.createdFrom !== undefined || f.createdTo !== undefined) {
+    names['#createdAt'] = 'createdAt';
+    if (f.createdFrom !== undefined) {
+      values[':createdFrom'] = f.createdFrom;
+      terms.push('#createdAt >= :createdFrom');
+    }
+    if (f.createdTo !== undefined) {
+      values[':createdTo'] = f.createdTo;
+      terms.push('#createdAt <= :createdTo');
+    }
+  }
+  return terms.join(' AND ');
 }
 
 function summaryOf(item: Record<string, unknown>): TicketSummary {

@@ -42,6 +42,16 @@ export function maySee(ticket: Visible, caller: Caller, config: SwitchboardConfi
 export const mayWork = (ticket: Visible, caller: Caller): boolean =>
   isSupervisor(caller) || (caller.groups.includes('agent') && (!ticket.assigneeId || ticket.assigneeId === caller.sub));
 
+/**
+ * Lists show only what the caller may see: an agent who sees assigned tickets only lists theirs
+ * (`assignee=me`) or the unassigned ones (`assignee=none`); 403 naming those otherwise.
+ */
+export function mayList(filters: { readonly assigneeId?: string | null }, caller: Caller, config: SwitchboardConfig): void {
+  if (caller.groups.includes('supervisor') || caller.groups.includes('admin') || config.workspace.agentsSee === 'all') return;
+  if (filters.assigneeId === caller.sub || filters.assigneeId === null) return;
+  throw problems.forbidden('Agents list their own tickets (assignee=me) or the unassigned ones (assignee=none); a supervisor sees every list.');
+}
+
 /** A ticket the caller may not see is one that does not exist, for them: the same 404 either way. */
 export const noSuchTicket = (ticketId: string) => problems.notFound(`There is no ticket ${ticketId}.`);
 

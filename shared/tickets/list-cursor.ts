@@ -1,45 +1,39 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { Ticket } from '../domain/ticket';
+import type { ListOrder } from '../store/table-design';
 import type { ListFilters } from './list-request';
-import { ticketIdPattern } from './ticket-detail';
 
 /**
- * The `cursor` of GET /tickets: where the previous page ended, and a digest of the filters it was
- * issued for, as base64url JSON. The position is the last ticket returned, in the list's own order
- * (createdAt, then ticketId), so the next page starts right after it even if that ticket has since
- * left the list.
+ * The `cursor` of GET /tickets: where the previous page ended (the sort key of its last ticket in
+ * the list's order) and a digest of the filters and order it was issued for, as base64url JSON. The
+ * next page starts right after that position even if that ticket has since left the list.
  *
  * It is opaque to clients, not secret: a hand-made cursor that passes validation can only move the
  * start within a list the caller may read in full anyway.
  */
 
-/** The last ticket of a page. */
-export type ListPosition = Pick<Ticket, 'createdAt' | 'ticketId'>;
-
 export interface DecodedCursor {
   readonly filters: string;
-  readonly after: ListPosition;
+  readonly after: string;
 }
 
 /** Well above any cursor this module makes; longer input is not decoded at all. */
 const MAX_CURSOR_LENGTH = 512;
 
 const payload = z.strictObject({
-  v: z.literal(1),
+  v: z.literal(2),
   f: z.string().regex(/^[0-9a-f]{16}$/),
-  at: z.iso.datetime(),
-  id: z.string().regex(ticketIdPattern),
+  k: z.string().min(1).max(300),
 });
 
-/** The filters, in a fixed order, hashed: binds a cursor to its filters without carrying their values. */
-export function filtersDigest(f: ListFilters): string {
-  const canonical = JSON.stringify([f.status ?? null, f.channel ?? null, f.assigneeId ?? null, f.customerId ?? null]);
+/** The filters and order, in a fixed order, hashed: binds a cursor to its list without carrying its values. */
+export function filtersDigest(f: ListFilters, order: ListOrder): string {
+  const canonical = JSON.stringify([order, ...Object.entries(f).sort(([a], [b]) => (a < b ? -1 : 1))]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
-export function encodeCursor(filters: ListFilters, after: ListPosition): string {
-  const body: z.infer<typeof payload> = { v: 1, f: filtersDigest(filters), at: after.createdAt, id: after.ticketId };
+export function encodeCursor(filters: ListFilters, order: ListOrder, after: string): string {
+  const body: z.infer<typeof payload> = { v: 2, f: filtersDigest(filters, order), k: after };
   return Buffer.from(JSON.stringify(body)).toString('base64url');
 }
 
@@ -54,6 +48,5 @@ export function decodeCursor(cursor: string): DecodedCursor | undefined {
     return undefined;
   }
   const parsed = payload.safeParse(json);
-  if (!parsed.success) return undefined;
-  return { filters: parsed.data.f, after: { createdAt: parsed.data.at, ticketId: parsed.data.id } };
+  return parsed.success ? { filters: parsed.data.f, after: parsed.data.k } : undefined;
 }

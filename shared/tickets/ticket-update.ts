@@ -44,6 +44,7 @@ export function parseTicketPatch(body: string | undefined): TicketPatch {
 export interface AssigneeLookup {
   readonly agentId: string;
   readonly exists: boolean;
+  readonly team?: string;
 }
 
 export interface PlannedUpdate {
@@ -116,9 +117,9 @@ export function planUpdate(ticket: Ticket, caller: Caller, patch: TicketPatch, c
     release = ticket.assigneeId;
     if (patch.assigneeId) {
       assign = patch.assigneeId;
-      Object.assign(set, { assigneeId: patch.assigneeId, assignedAt: at });
+      Object.assign(set, { assigneeId: patch.assigneeId, assignedAt: at, ...(assignee?.team ? { team: assignee.team } : {}) });
       if (ticket.queuedAt) remove.push('queuedAt');
-    } else remove.push('assigneeId', 'assignedAt');
+    } else remove.push('assigneeId', 'assignedAt', ...(ticket.team ? (['team'] as const) : []));
   }
   if (patch.customFields !== undefined) {
     const fields = customFieldsAfter(ticket.customFields ?? {}, patch.customFields, config.workspace.customFields);

@@ -29,7 +29,8 @@ export async function updateTicket(deps: WorkDeps, request: UpdateRequest): Prom
   if (ticket.version !== ifMatch) return alreadyApplied(deps, ticket, request);
 
   const at = deps.now().toISOString();
-  const lookup = patch.assigneeId ? { agentId: patch.assigneeId, exists: (await deps.agents.getAgent(patch.assigneeId)) !== undefined } : undefined;
+  const agent = patch.assigneeId ? await deps.agents.getAgent(patch.assigneeId) : undefined;
+  const lookup = patch.assigneeId ? { agentId: patch.assigneeId, exists: agent !== undefined, ...(agent ? { team: agent.team } : {}) } : undefined;
   const plan = planUpdate(ticket, caller, patch, deps.config, at, lookup);
   if (!plan) return ticket;
 

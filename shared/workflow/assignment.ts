@@ -134,7 +134,7 @@ async function recordAssignment(deps: RoutingDeps, given: Ticket, choice: Choice
     const written = await deps.tickets.change(
       ticket,
       change,
-      { assigneeId: choice.agent.agentId, assignedAt: at, requiredSkills: required, lastRouting: change },
+      { assigneeId: choice.agent.agentId, team: choice.agent.team, assignedAt: at, requiredSkills: required, lastRouting: change },
       ['queuedAt'],
       { openOnly: true },
     );
@@ -237,7 +237,7 @@ async function queueTicket(deps: RoutingDeps, given: Ticket, required: string[])
       ticket,
       change,
       { queuedAt, requiredSkills: required, lastRouting: change },
-      ticket.assigneeId ? ['assigneeId', 'assignedAt'] : [],
+      ticket.assigneeId ? ['assigneeId', 'assignedAt', 'team'] : [],
       { openOnly: true },
     );
     if (written) {

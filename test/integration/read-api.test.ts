@@ -27,9 +27,11 @@ beforeAll(async () => {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_LOG_LEVEL: process.env.DEBUG_LOGS ? 'INFO' : 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',
+    // These tests read lists as an agent: every agent sees every ticket here.
+    SWITCHBOARD_CONFIG: JSON.stringify({ workspace: { agentsSee: 'all' } }),
   });
 });
 afterAll(() => dynamo.close());
