@@ -130,7 +130,7 @@ const queries: Record<string, string>[] = [
   { tag: 'vip', priority: 'critical' },
   { assignee: 'alice', status: 'pending' },
   { assignee: 'none' },
-  { assignee: 'none', category: 'delivery' },
+  { assignee: 'none', category: 'general', channel: 'web' },
   { createdFrom: new Date(NOW - 40 * 60_000).toISOString(), createdTo: new Date(NOW - 25 * 60_000).toISOString() },
   { createdFrom: new Date(NOW - 40 * 60_000).toISOString(), team: 'logistics' },
   { status: 'open', sort: 'priority' },
