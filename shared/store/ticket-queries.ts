@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerHandle } from '../../events/inbound-message';
 import type { Ticket } from '../domain/ticket';
 import type { AuditEntry, Customer, StoredMessage } from '../ingest/ports';
@@ -7,7 +7,8 @@ import { type ListFilters, type ListRequest, planList } from '../tickets/list-re
 import type { Note } from '../tickets/notes';
 import { DEFAULT_TIMELINE_LIMIT, encodeTimelineCursor, entryTypeOf, type PageEntry, type TimelineRequest, withLatestChange } from '../tickets/timeline';
 import { keys, stripStorage } from './keys';
-import { readHandles, readTicket } from './reads';
+import { readCustomerView } from './dynamodb-customer-store';
+import { readTicket } from './reads';
 import { ticketSummaryAttributes } from './table-design';
 
 /** A row of the ticket list: the attributes the list indexes carry. */
@@ -32,6 +33,7 @@ export type TimelineEntry =
   | ({ readonly type: 'audit' } & AuditEntry);
 
 export interface CustomerView extends Pick<Customer, 'customerId' | 'displayName' | 'createdAt'> {
+  readonly tier?: string;
   readonly identities: CustomerHandle[];
 }
 
@@ -115,14 +117,11 @@ export class DynamoDbTicketQueries implements TicketQueries {
     const [ticket, page] = await Promise.all([readTicket(this.db, this.table, ticketId), this.timelinePage(ticketId, timeline)]);
     if (!ticket) return undefined;
 
-    const [customer, identities] = await Promise.all([
-      this.db
-        .send(new GetCommand({ TableName: this.table, Key: keys.customer(ticket.customerId), ConsistentRead: true }))
-        .then((out) => out.Item && stripStorage<Customer>(out.Item)),
-      readHandles(this.db, this.table, ticket.customerId),
-    ]);
+    // The customer, their identities and scores: one query of their partition.
+    const snapshot = await readCustomerView(this.db, this.table, ticket.customerId);
     // Ingest creates the customer before any ticket points at it.
-    if (!customer) throw new Error(`customer ${ticket.customerId} of ticket ${ticketId} is missing`);
+    if (!snapshot) throw new Error(`customer ${ticket.customerId} of ticket ${ticketId} is missing`);
+    const { customer } = snapshot;
 
     const entries = withLatestChange(page.entries, ticket, timeline, page.hasMore, (change) => ({ type: 'audit', ...change, ticketId }) as TimelineEntry);
     const last = entries.at(-1);
@@ -131,8 +130,9 @@ export class DynamoDbTicketQueries implements TicketQueries {
       customer: {
         customerId: customer.customerId,
         ...(customer.displayName !== undefined ? { displayName: customer.displayName } : {}),
+        ...(customer.tier !== undefined ? { tier: customer.tier } : {}),
         createdAt: customer.createdAt,
-        identities,
+        identities: snapshot.identities.map(({ kind, value }) => ({ kind, value }) as CustomerHandle),
       },
       timeline: entries.map((e) => e.entry),
       ...(page.hasMore && last ? { nextCursor: encodeTimelineCursor(last.key, timeline.order) } : {}),
