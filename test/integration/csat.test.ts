@@ -127,6 +127,8 @@ test('a solved SMS ticket asks its customer by text, with a link; the link recor
   await setStatus(ticket.ticketId, 'solved');
 
   const request = await nthTextTo(phone, 1);
+  // A solved ticket stays solved until workspace.closeSolvedAfter (4 days): asked while solved, answerable by reply while solved.
+  expect((await ticketOf(ticket.ticketId))!.status).toBe('solved');
   expect(request.Body).toContain(`Your request ${ticket.ticketId} has been solved.`);
   expect(request.Body).toContain('Reply with a number from 1 (poor) to 5 (great)');
   const link = linkIn(request.Body)!;
