@@ -9,6 +9,7 @@ import { TicketCreated } from './ticket-created';
 import { TicketReopened } from './ticket-reopened';
 import { TicketStatusChanged } from './ticket-status-changed';
 import { TicketTriaged } from './ticket-triaged';
+import { SubTaskAssigned, SubTaskCreated, SubTaskUpdated } from './ticket-work';
 import { AgentMentioned, TicketUpdated } from './ticket-work';
 
 export * from './define';
@@ -20,6 +21,9 @@ export {
   CsatRecorded,
   CsatRequested,
   AgentMentioned,
+  SubTaskAssigned,
+  SubTaskCreated,
+  SubTaskUpdated,
   MessageReceived,
   ReplyDelivered,
   ReplyDeliveryFailed,
@@ -54,6 +58,9 @@ export const allEvents: readonly EventDefinition[] = [
   AgentAvailabilityChanged,
   TicketUpdated,
   AgentMentioned,
+  SubTaskCreated,
+  SubTaskUpdated,
+  SubTaskAssigned,
   CustomerUpdated,
   CustomerMerged,
   CustomerErased,

@@ -57,3 +57,78 @@ export const AgentMentioned = defineEvent({
     mentionedBy: 'alice',
   },
 });
+
+/** What a sub-task change may touch (PATCH /tickets/{id}/tasks/{taskId}). */
+export const taskFields = ['status', 'title', 'assigneeId', 'team', 'dueAt'] as const;
+const taskStatus = z.enum(['open', 'done', 'cancelled']);
+/** A sub-task is an agent's (assigneeId) or a team's (team). Its title is free text, so it is not in events. */
+const subTask = {
+  ticketId: z.string(),
+  customerId: z.string(),
+  taskId: z.string(),
+  assigneeId: z.string().optional(),
+  team: z.string().optional(),
+};
+
+export const SubTaskCreated = defineEvent({
+  detailType: 'SubTaskCreated',
+  description: 'A sub-task was added to a ticket (POST /tickets/{id}/tasks), for an agent or a team; SubTaskAssigned tells them.',
+  schema: eventEnvelope.extend({
+    ...subTask,
+    actor: z.object({ type: z.literal('agent'), id: z.string().min(1) }),
+    status: taskStatus,
+    dueAt: z.iso.datetime().optional(),
+  }),
+  example: {
+    eventId: 'tkt_5f1c0a3e9b7d2c41:v8:task',
+    version: 1,
+    occurredAt: '2026-11-24T11:07:00.000Z',
+    ticketId: 'tkt_5f1c0a3e9b7d2c41',
+    customerId: 'cus_0b3e7d92a4c81f56',
+    taskId: 'task_6d0f3b2a91c4e857',
+    team: 'billing',
+    actor: { type: 'agent', id: 'alice' },
+    status: 'open',
+    dueAt: '2026-11-25T17:00:00.000Z',
+  },
+});
+
+export const SubTaskUpdated = defineEvent({
+  detailType: 'SubTaskUpdated',
+  description: 'A sub-task changed (PATCH /tickets/{id}/tasks/{taskId}): which fields, and its status and owner now. The ticket\'s taskProgress follows.',
+  schema: eventEnvelope.extend({
+    ...subTask,
+    actor: z.object({ type: z.literal('agent'), id: z.string().min(1) }),
+    fields: z.array(z.enum(taskFields)).min(1),
+    status: taskStatus,
+    dueAt: z.iso.datetime().optional(),
+  }),
+  example: {
+    eventId: 'tkt_5f1c0a3e9b7d2c41:v9:task',
+    version: 1,
+    occurredAt: '2026-11-24T14:30:00.000Z',
+    ticketId: 'tkt_5f1c0a3e9b7d2c41',
+    customerId: 'cus_0b3e7d92a4c81f56',
+    taskId: 'task_6d0f3b2a91c4e857',
+    assigneeId: 'mei',
+    actor: { type: 'agent', id: 'mei' },
+    fields: ['status'],
+    status: 'done',
+  },
+});
+
+export const SubTaskAssigned = defineEvent({
+  detailType: 'SubTaskAssigned',
+  description: 'A sub-task came to an agent (assigneeId) or a team (team), when added or handed over; the agent now sees the ticket (a collaborator) and can be notified.',
+  schema: eventEnvelope.extend({ ...subTask, assignedBy: z.string() }),
+  example: {
+    eventId: 'tkt_5f1c0a3e9b7d2c41:v8:task-assigned',
+    version: 1,
+    occurredAt: '2026-11-24T11:07:00.000Z',
+    ticketId: 'tkt_5f1c0a3e9b7d2c41',
+    customerId: 'cus_0b3e7d92a4c81f56',
+    taskId: 'task_6d0f3b2a91c4e857',
+    team: 'billing',
+    assignedBy: 'alice',
+  },
+});

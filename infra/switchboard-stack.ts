@@ -41,6 +41,10 @@ export class SwitchboardStack extends Stack {
     const api = new Api(this, 'Api', { config, functions, table: store.table });
     // The customer API publishes CustomerUpdated, CustomerMerged and CustomerErased.
     functions.customers.bindEventBus(events.bus);
+    // Working tickets publishes TicketUpdated, TicketStatusChanged, AgentMentioned and the sub-task
+    // events; a macro's reply publishes the changes its `set` makes.
+    functions.ticketWork.bindEventBus(events.bus);
+    functions.createReply.bindEventBus(events.bus);
     // Satisfaction: the link in a request points into the API (unless csat.linkBaseUrl says otherwise); a score is published.
     functions.delivery.addEnvironment(env.apiUrl, api.url);
     functions.csat.bindEventBus(events.bus);

@@ -202,6 +202,52 @@ const customField = z.discriminatedUnion('type', [
   z.object({ type: z.literal('choice'), label: z.string().min(1).max(80).optional(), values: z.array(z.string().min(1).max(80)).min(1).max(100) }).strict(),
 ]);
 
+/** What a macro's text may name; any other `{…}` in it is a config error (a typo would reach the customer). */
+export const macroPlaceholders = ['customerName', 'ticketId', 'agentName'] as const;
+const macroLanguage = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/);
+/** A text per language; `en` is required, the fallback for tickets in any other language. */
+const localized = (max: number) =>
+  z
+    .record(z.string(), z.string().trim().min(1).max(max))
+    .superRefine((texts, ctx) => {
+      for (const language of Object.keys(texts)) {
+        if (!macroLanguage.safeParse(language).success) ctx.addIssue({ code: 'custom', path: [language], message: 'must be a language code such as en, zh or zh-TW' });
+      }
+    })
+    .refine((texts) => Object.hasOwn(texts, 'en'), 'needs an en text, used for tickets in languages it has none for');
+const macroTag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[^\s,]{1,64}$/u, 'must be 1 to 64 characters without spaces or commas');
+const macro = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1 to 64 lower-case letters, digits and dashes'),
+    title: localized(120),
+    /** The reply; `{customerName}`, `{ticketId}` and `{agentName}` are filled in. */
+    text: localized(3000).superRefine((texts, ctx) => {
+      for (const [language, text] of Object.entries(texts)) {
+        for (const [, name] of text.matchAll(/\{([^{}]*)\}/g)) {
+          if (!(macroPlaceholders as readonly string[]).includes(name)) {
+            ctx.addIssue({ code: 'custom', path: [language], message: `{${name}} is not a placeholder; use ${macroPlaceholders.map((p) => `{${p}}`).join(', ')}` });
+          }
+        }
+      }
+    }),
+    /** Applied to the ticket with the reply, as PATCH /tickets/{id} would (the lifecycle decides the status). */
+    set: z
+      .object({
+        status: z.enum(['open', 'pending', 'on-hold', 'solved', 'closed']).optional(),
+        addTags: z.array(macroTag).max(20).optional(),
+        removeTags: z.array(macroTag).max(20).optional(),
+      })
+      .strict()
+      .refine((s) => !(s.addTags ?? []).some((t) => (s.removeTags ?? []).includes(t)), 'a tag cannot be both added and removed')
+      .optional(),
+  })
+  .strict();
+export type Macro = z.infer<typeof macro>;
+
 const workspaceSchema = z
   .object({
     /**
@@ -214,6 +260,12 @@ const workspaceSchema = z
     closeSolvedAfter: isoDuration.default('P4D'),
     /** Fields of the business's own an agent may set on a ticket (PATCH /tickets/{id} customFields). */
     customFields: z.record(customFieldName, customField).default({}),
+    /** Canned replies agents answer with (POST /tickets/{id}/replies {"macroId"}); GET /macros lists them. */
+    macros: z
+      .array(macro)
+      .max(200)
+      .refine((list) => new Set(list.map((m) => m.id)).size === list.length, 'macro ids must be unique')
+      .default([]),
   })
   .strict()
   .prefault({});

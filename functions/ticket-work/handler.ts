@@ -15,9 +15,17 @@ import { updateTicket, type WorkDeps } from '../../shared/tickets/update-ticket'
 import { httpHandler } from '../commons/handler';
 import { logger } from '../commons/powertools';
 import { routingDeps } from '../commons/routing';
+import { parseIfMatch } from '../../shared/http/conditional';
+import { DynamoDbTaskStore } from '../../shared/store/dynamodb-task-store';
+import { linkTickets, unlinkTickets } from '../../shared/tickets/link-tickets';
+import { parseLinkRequest } from '../../shared/tickets/links';
+import { macroList } from '../../shared/tickets/macros';
+import { addTask, listTasks, type TaskDeps, updateTask } from '../../shared/tickets/task-work';
+import { parseTaskCreate, parseTaskId, parseTaskPatch } from '../../shared/tickets/tasks';
 
 const deps = routingDeps() as WorkDeps;
 const notes = new DynamoDbNoteStore(documentClient(), requiredEnv(env.table));
+const taskDeps: TaskDeps = { ...deps, tasks: new DynamoDbTaskStore(documentClient(), requiredEnv(env.table)), collaborators: notes };
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -41,6 +49,50 @@ const routes: Record<string, (event: Event, caller: Caller) => Promise<APIGatewa
     logger.info('note added', { ticketId, noteId: note.noteId, mentions: note.mentions.length, by: caller.sub });
     return jsonResponse(201, note, { location: `/tickets/${ticketId}` });
   },
+
+  /** A sub-task for another agent or a team; its assignee becomes a collaborator. */
+  'POST /tickets/{id}/tasks': async (event, caller) => {
+    const ticketId = parseTicketId(event.pathParameters?.id);
+    const request = parseTaskCreate(jsonRequestBody(event));
+    const idempotencyKey = event.headers?.['idempotency-key']?.slice(0, 200);
+    const task = await addTask(taskDeps, { ticketId, caller, request, ...(idempotencyKey ? { idempotencyKey } : {}) });
+    logger.info('task added', { ticketId, taskId: task.taskId, by: caller.sub });
+    return jsonResponse(201, task, { location: `/tickets/${ticketId}`, etag: etagOf(task) });
+  },
+
+  /** A sub-task's status, title, owner or due date; If-Match (the task's version) is optional. */
+  'PATCH /tickets/{id}/tasks/{taskId}': async (event, caller) => {
+    const ticketId = parseTicketId(event.pathParameters?.id);
+    const taskId = parseTaskId(event.pathParameters?.taskId, ticketId);
+    const patch = parseTaskPatch(jsonRequestBody(event));
+    const ifMatch = parseIfMatch(event.headers?.['if-match'], 'task');
+    const task = await updateTask(taskDeps, { ticketId, taskId, caller, patch, ...(typeof ifMatch === 'number' ? { ifMatch } : {}) });
+    logger.info('task updated', { ticketId, taskId, version: task.version, fields: Object.keys(patch), by: caller.sub });
+    return jsonResponse(200, task, { etag: etagOf(task) });
+  },
+
+  /** An agent's or a team's tasks by status, found by key (their owner's partition). */
+  'GET /tasks': async (event, caller) => jsonResponse(200, await listTasks(taskDeps, caller, event.queryStringParameters)),
+
+  /** A link to another ticket, shown on both. */
+  'POST /tickets/{id}/links': async (event, caller) => {
+    const ticketId = parseTicketId(event.pathParameters?.id);
+    const request = parseLinkRequest(jsonRequestBody(event), ticketId);
+    const { ticket, created } = await linkTickets(deps, { ticketId, caller, request });
+    logger.info('tickets linked', { ticketId, otherTicketId: request.ticketId, kind: request.kind, created, by: caller.sub });
+    return jsonResponse(created ? 201 : 200, { ticketId, version: ticket.version, links: ticket.links ?? [] }, { etag: etagOf(ticket) });
+  },
+
+  'DELETE /tickets/{id}/links/{otherTicketId}': async (event, caller) => {
+    const ticketId = parseTicketId(event.pathParameters?.id);
+    const otherId = parseTicketId(event.pathParameters?.otherTicketId);
+    const ticket = await unlinkTickets(deps, { ticketId, otherId, caller });
+    logger.info('tickets unlinked', { ticketId, otherTicketId: otherId, by: caller.sub });
+    return { statusCode: 204, headers: { etag: etagOf(ticket) } };
+  },
+
+  /** The canned replies agents answer with (POST /tickets/{id}/replies {"macroId"}). */
+  'GET /macros': async () => jsonResponse(200, macroList(deps.config.workspace.macros)),
 };
 
 /** Agents and supervisors working tickets: one function, chosen by the route. */

@@ -20,7 +20,7 @@ import {
   SENDING_LEASE_MS,
   notificationIdFor,
   type Reply,
-  type ReplyRequest,
+  type ReplyText,
   replyIdFor,
   type Route,
 } from './reply';
@@ -61,7 +61,7 @@ function draftReply(ticket: Ticket, route: Route, fields: Pick<Reply, 'replyId' 
  */
 export async function createReply(
   deps: ReplyDeps & { readonly queue: JobQueue<DeliveryJob>; readonly random: () => string },
-  input: { readonly ticketId: string; readonly caller: Caller; readonly request: ReplyRequest; readonly idempotencyKey?: string },
+  input: { readonly ticketId: string; readonly caller: Caller; readonly request: ReplyText; readonly idempotencyKey?: string },
 ): Promise<Reply> {
   const ticket = await deps.store.ticket(input.ticketId);
   if (!ticket) throw problems.notFound(`There is no ticket ${input.ticketId}.`);

@@ -65,12 +65,17 @@ export type DeliveryJob = z.infer<typeof deliveryJob>;
 
 export const replyRequest = z
   .object({
-    text: z.string().trim().min(1, 'must not be empty').max(4096),
+    text: z.string().trim().min(1, 'must not be empty').max(4096).optional(),
+    /** Instead of `text`: answer with this macro (GET /macros), filled in for the ticket, its `set` applied. */
+    macroId: z.string().min(1).max(64).optional(),
     /** Answer on this channel instead of the one the customer last used; they need an address on it. */
     channel: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/).optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => (r.text === undefined) !== (r.macroId === undefined), { path: ['text'], message: 'send either text or macroId (a macro from GET /macros), not both' });
 export type ReplyRequest = z.infer<typeof replyRequest>;
+/** A reply whose text is known: typed, or a macro's filled in. */
+export type ReplyText = Omit<ReplyRequest, 'text' | 'macroId'> & { readonly text: string };
 
 export function parseReplyRequest(body: string | undefined): ReplyRequest {
   let json: unknown;

@@ -12,13 +12,11 @@ export interface NoteStore {
   putNote(note: Note): Promise<Note>;
   /**
    * Adds agents to the ticket's collaborators. Not a versioned change: a colleague's note must not
-   * make an agent's pending edit of the ticket stale. Conditional on the list it extends, so
-   * concurrent notes never drop each other's mentions.
+   * make an agent's pending edit of the ticket stale. Each agent is appended unless the list has
+   * them, so concurrent notes (and sub-tasks) never drop each other's additions.
    */
   addCollaborators(ticket: Ticket, agentIds: readonly string[]): Promise<void>;
 }
-
-const ATTEMPTS = 5;
 
 export class DynamoDbNoteStore implements NoteStore {
   constructor(
@@ -38,26 +36,22 @@ export class DynamoDbNoteStore implements NoteStore {
     return stripStorage<Note>(out.Item!);
   }
 
-  async addCollaborators(given: Ticket, agentIds: readonly string[]): Promise<void> {
-    let ticket: Ticket | undefined = given;
-    for (let attempt = 0; attempt < ATTEMPTS && ticket; attempt++) {
-      const current = ticket.collaborators ?? [];
-      const added = agentIds.filter((id) => !current.includes(id));
-      if (added.length === 0) return;
-      const updated = await unlessConditionFails(
+  async addCollaborators(ticket: Ticket, agentIds: readonly string[]): Promise<void> {
+    // One conditional append per agent rather than a SET of the whole list on condition it is
+    // unchanged: a list equality condition is one dynalite cannot evaluate, and appends need no retry.
+    for (const agentId of agentIds) {
+      if ((ticket.collaborators ?? []).includes(agentId)) continue;
+      await unlessConditionFails(
         this.db.send(
           new UpdateCommand({
             TableName: this.table,
             Key: keys.ticket(ticket.ticketId),
-            UpdateExpression: 'SET collaborators = :next',
-            ConditionExpression: ticket.collaborators ? 'collaborators = :current' : 'attribute_exists(pk) AND attribute_not_exists(collaborators)',
-            ExpressionAttributeValues: { ':next': [...current, ...added], ...(ticket.collaborators ? { ':current': current } : {}) },
+            UpdateExpression: 'SET collaborators = list_append(if_not_exists(collaborators, :none), :added)',
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(collaborators) OR NOT contains(collaborators, :agent))',
+            ExpressionAttributeValues: { ':none': [], ':added': [agentId], ':agent': agentId },
           }),
         ),
       );
-      if (updated) return;
-      ticket = await this.getTicket(ticket.ticketId);
     }
-    if (ticket) throw new Error(`ticket ${given.ticketId} kept changing while collaborators were added`);
   }
 }

@@ -11,6 +11,7 @@ import { type CostResult, measureDynamoDbCost, printDynamoDbCost } from './dynam
 import { fmt, markdownTable, met } from './stats';
 import { measureRouting, printRouting, type RoutingResult } from './routing';
 import { measureThroughput, printThroughput, type ThroughputResult } from './throughput';
+import { measureWorkspace, printWorkspace, type WorkspaceResult } from './workspace';
 
 /**
  * `npm run bench`: what a message costs in DynamoDB, how fast the local stack ingests compared with
@@ -18,7 +19,7 @@ import { measureThroughput, printThroughput, type ThroughputResult } from './thr
  * webhook costs over a handler that only enqueues. Prints figures and whether each target is met; it
  * asserts nothing. Tunables (environment): BENCH_MESSAGES (600), BENCH_POLLERS (2),
  * BENCH_COST_MESSAGES (50), BENCH_INIT_RUNS (9), BENCH_CHANNEL_RUNS (300), BENCH_DECISIONS (2000),
- * BENCH_ASSIGNMENTS (300).
+ * BENCH_ASSIGNMENTS (300), BENCH_TICKETS (10000), BENCH_READS (100).
  */
 
 // Quiet handlers in local mode; set before startLocal loads them.
@@ -65,6 +66,8 @@ const TARGETS = {
   channelWebhookRatio: 1.3,
   assignmentRequests: 3,
   comprehendCallsPer100: 6,
+  detailRequests: 3,
+  listRequests: 2,
 };
 
 const numberEnv = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -117,7 +120,10 @@ async function main() {
   const routing = await measureRouting({ agents: 1000, decisions: numberEnv('BENCH_DECISIONS', 2000), assignments: numberEnv('BENCH_ASSIGNMENTS', 300) });
   printRouting(routing);
 
-  console.log(summary(startedAt, cost, throughput, bundles, webhooks, routing));
+  const workspace = await measureWorkspace({ tickets: numberEnv('BENCH_TICKETS', 10_000), entries: 500, calls: numberEnv('BENCH_READS', 100) });
+  printWorkspace(workspace);
+
+  console.log(summary(startedAt, cost, throughput, bundles, webhooks, routing, workspace));
   console.log(`\n(benchmark took ${fmt((Date.now() - startedAt.getTime()) / 1000, 0)} s)`);
 }
 
@@ -126,7 +132,7 @@ function machine(): string {
   return `node ${process.version}, ${platform()}/${arch()}, ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM`;
 }
 
-function summary(at: Date, cost: CostResult, t: ThroughputResult, b: BundleResult, w: ChannelWebhookResult, r: RoutingResult): string {
+function summary(at: Date, cost: CostResult, t: ThroughputResult, b: BundleResult, w: ChannelWebhookResult, r: RoutingResult, ws: WorkspaceResult): string {
   const rows: string[][] = [];
   const notMet: string[] = [];
   const target = (ok: boolean, what: string) => {
@@ -182,6 +188,22 @@ function summary(at: Date, cost: CostResult, t: ThroughputResult, b: BundleResul
     `≤ ${TARGETS.comprehendCallsPer100}`,
     target(per100 <= TARGETS.comprehendCallsPer100, 'Comprehend calls per 100 messages'),
   ]);
+
+  const d = ws.detail;
+  rows.push([
+    `GET /tickets/{id}, ${d.entries} timeline entries, first page of ${d.firstPage} (handler read path, in-process)`,
+    `p50 ${fmt(d.p50, 1)} ms, p99 ${fmt(d.p99, 1)} ms; ${fmt(d.requests, 2)} DynamoDB requests`,
+    `≤ ${TARGETS.detailRequests} requests`,
+    target(d.requests <= TARGETS.detailRequests, 'ticket detail requests'),
+  ]);
+  for (const l of ws.lists) {
+    rows.push([
+      `GET /tickets?${l.query} over ${ws.tickets} tickets (page of 25: ${l.returned})`,
+      `p50 ${fmt(l.p50, 1)} ms, p99 ${fmt(l.p99, 1)} ms; ${fmt(l.requests, 2)} DynamoDB requests`,
+      `≤ ${TARGETS.listRequests} requests`,
+      target(l.requests <= TARGETS.listRequests, `list requests (${l.query})`),
+    ]);
+  }
 
   return [
     '\n## Summary\n',
