@@ -4,8 +4,6 @@ import type { SlaState } from '../sla/sla';
 import type { CsatRequestState, TicketCsat } from '../csat/csat';
 import type { TicketLink } from '../tickets/links';
 import type { SubTask, TaskProgress } from '../tickets/tasks';
-import type { TicketLink } from '../tickets/links';
-import type { SubTask, TaskProgress } from '../tickets/tasks';
 
 export type { Actor, TicketStatus };
 
@@ -96,12 +94,6 @@ export interface Ticket {
   readonly customFields?: Readonly<Record<string, string | number | boolean>>;
   /** Agents other than the assignee working on it: @mentioned in a note, or holding a sub-task. They see the ticket. */
   readonly collaborators?: readonly string[];
-  /** Its sub-tasks, in the order they were added (shared/tickets/tasks.ts); each also has an item of its own for GET /tasks. */
-  readonly tasks?: readonly SubTask[];
-  /** Sub-tasks done out of those not cancelled. */
-  readonly taskProgress?: TaskProgress;
-  /** Tickets linked to this one (shared/tickets/links.ts); each link shows on both tickets. */
-  readonly links?: readonly TicketLink[];
   /** Its sub-tasks, in the order they were added (shared/tickets/tasks.ts); each also has an item of its own for GET /tasks. */
   readonly tasks?: readonly SubTask[];
   /** Sub-tasks done out of those not cancelled. */

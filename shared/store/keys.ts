@@ -32,11 +32,6 @@ export const keys = {
   taskOwnerParent: (owner: { readonly assigneeId?: string; readonly team?: string }) => (owner.assigneeId !== undefined ? `TASKS#AGENT#${owner.assigneeId}` : `TASKS#TEAM#${owner.team}`),
   /** Oldest first within a status, so `begins_with(childKey, "open#")` is an owner's open work in order. */
   taskChild: (status: string, createdAt: string, taskId: string) => `${status}#${createdAt}#${taskId}`,
-  /** A sub-task's own item (the ticket holds the authoritative copy): on its owner's byParent partition, for GET /tasks. */
-  task: (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' }),
-  taskOwnerParent: (owner: { readonly assigneeId?: string; readonly team?: string }) => (owner.assigneeId !== undefined ? `TASKS#AGENT#${owner.assigneeId}` : `TASKS#TEAM#${owner.team}`),
-  /** Oldest first within a status, so `begins_with(childKey, "open#")` is an owner's open work in order. */
-  taskChild: (status: string, createdAt: string, taskId: string) => `${status}#${createdAt}#${taskId}`,
   customerParent: (customerId: string) => `CUSTOMER#${customerId}`,
   /** The customer item's own place among its byParent children (identities, CSAT), so the 360° view is one Query. */
   customerChild: 'CUSTOMER',
