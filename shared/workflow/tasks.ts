@@ -89,7 +89,8 @@ async function check(deps: RoutingDeps, ticketId: string, generation: number, wa
   const next = (at: string | undefined): RunState => ({ ...ended, done: !at, nextCheckAt: at ?? null });
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     let ticket = await deps.tickets.getTicket(ticketId);
-    if (ticket?.status === 'solved' || (ticket?.status === 'closed' && ticket.lastChange.action === 'ticket.closed')) return closeWhenDue(deps, ticket, now);
+    // By this clock, not the Wait's: a run's first check follows its start at once, before any Wait.
+    if (ticket?.status === 'solved' || (ticket?.status === 'closed' && ticket.lastChange.action === 'ticket.closed')) return closeWhenDue(deps, ticket, deps.now());
     if (!ticket?.sla || ticket.sla.generation !== generation || isFinished(ticket)) return ended;
     // An open ticket with no agent (its queue missed a freed agent, or a crash cut an escalation
     // short) gets another try at each check.

@@ -138,8 +138,13 @@ describe('PATCH /tickets/{id}', () => {
     const agents = new DynamoDbAgentStore(documentClient(localClient(local.dynamoEndpoint)), local.tableName);
     const solved = await patch('alice', ticketId, version, { status: 'solved' });
     expect(solved.status).toBe(200);
+    const solvedAt = Date.now();
     await eventually(async () => ((await agents.getAgent('alice'))!.activeTickets.includes(ticketId) ? undefined : true));
+    // Still solved well into the wait (the customer may yet reply).
+    await new Promise((r) => setTimeout(r, Math.max(0, solvedAt + 2000 - Date.now())));
+    expect((await detail('alice', ticketId)).body.ticket.status).toBe('solved');
     const closed = await eventually(async () => eventsOf(ticketId, 'TicketStatusChanged').find((e) => e.detail.to === 'closed'), 15_000);
+    expect(Date.now() - solvedAt).toBeGreaterThanOrEqual(2900);
     expect(closed.detail).toMatchObject({ from: 'solved', actor: { type: 'system', id: 'lifecycle' } });
     expect(Date.parse(String(closed.detail.occurredAt)) - Date.parse(solved.body.solvedAt)).toBeGreaterThanOrEqual(3000);
     const { ticket } = (await detail('alice', ticketId)).body;
@@ -236,6 +241,7 @@ describe('notes and the timeline', () => {
     expect(b.body.noteId).toBe(a.body.noteId);
     expect(notesOf((await detail('alice', ticketId)).body)).toHaveLength(1);
     expect((await call('alice', 'POST', `/tickets/${ticketId}/notes`, { body: '   ' })).body.errors).toEqual([{ field: 'body', message: 'must not be empty' }]);
+    expect((await call('lin', 'POST', `/tickets/${ticketId}/notes`, { body: 'Supervisor here.' })).status).toBe(201);
     expect((await call('root', 'POST', `/tickets/${ticketId}/notes`, { body: 'hi' })).status).toBe(403);
     expect((await call('nobody', 'POST', `/tickets/${ticketId}/notes`, { body: 'hi' })).status).toBe(401);
   }, 60_000);
