@@ -10,7 +10,7 @@ import { TicketReopened } from './ticket-reopened';
 import { TicketStatusChanged } from './ticket-status-changed';
 import { TicketTriaged } from './ticket-triaged';
 import { SubTaskAssigned, SubTaskCreated, SubTaskUpdated } from './ticket-work';
-import { AgentMentioned, TicketUpdated } from './ticket-work';
+import { AgentMentioned, TicketMerged, TicketSplit, TicketUpdated } from './ticket-work';
 
 export * from './define';
 export {
@@ -37,6 +37,8 @@ export {
   TicketStatusChanged,
   TicketTriaged,
   TicketUpdated,
+  TicketMerged,
+  TicketSplit,
 };
 
 /** Every event Switchboard publishes; the README's event table and the tests read this list. */
@@ -61,6 +63,8 @@ export const allEvents: readonly EventDefinition[] = [
   SubTaskCreated,
   SubTaskUpdated,
   SubTaskAssigned,
+  TicketMerged,
+  TicketSplit,
   CustomerUpdated,
   CustomerMerged,
   CustomerErased,

@@ -132,3 +132,53 @@ export const SubTaskAssigned = defineEvent({
     assignedBy: 'alice',
   },
 });
+
+const moved = z.object({ messages: z.number().int().nonnegative(), replies: z.number().int().nonnegative(), notes: z.number().int().nonnegative() });
+
+export const TicketMerged = defineEvent({
+  detailType: 'TicketMerged',
+  description:
+    'A supervisor merged sourceTicketId into ticketId (POST /tickets/{id}/merge): its messages, replies and notes moved there (counts in moved), and it was closed (TicketStatusChanged, which frees its agent).',
+  schema: eventEnvelope.extend({
+    ticketId: z.string(),
+    sourceTicketId: z.string(),
+    customerId: z.string(),
+    actor: z.object({ type: z.literal('agent'), id: z.string().min(1) }),
+    moved,
+  }),
+  example: {
+    eventId: 'tkt_9a0c3e71d2b45f68:merged-into:tkt_5f1c0a3e9b7d2c41',
+    version: 1,
+    occurredAt: '2026-11-24T11:20:02.000Z',
+    ticketId: 'tkt_5f1c0a3e9b7d2c41',
+    sourceTicketId: 'tkt_9a0c3e71d2b45f68',
+    customerId: 'cus_0b3e7d92a4c81f56',
+    actor: { type: 'agent', id: 'lin' },
+    moved: { messages: 3, replies: 1, notes: 0 },
+  },
+});
+
+export const TicketSplit = defineEvent({
+  detailType: 'TicketSplit',
+  description:
+    'An agent split a customer message out of sourceTicketId into a new open ticket, ticketId (POST /tickets/{id}/split). A MessageReceived for the new ticket follows, so it is triaged and routed like any new ticket.',
+  schema: eventEnvelope.extend({
+    ticketId: z.string(),
+    sourceTicketId: z.string(),
+    customerId: z.string(),
+    messageId: z.string(),
+    channel: z.string(),
+    actor: z.object({ type: z.literal('agent'), id: z.string().min(1) }),
+  }),
+  example: {
+    eventId: 'tkt_3d81b09e6c2fa547:split',
+    version: 1,
+    occurredAt: '2026-11-24T11:31:45.000Z',
+    ticketId: 'tkt_3d81b09e6c2fa547',
+    sourceTicketId: 'tkt_5f1c0a3e9b7d2c41',
+    customerId: 'cus_0b3e7d92a4c81f56',
+    messageId: 'web:msg-77a1c0',
+    channel: 'web',
+    actor: { type: 'agent', id: 'alice' },
+  },
+});

@@ -154,6 +154,8 @@ export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/tickets/{id}/replies', function: 'createReply', auth: 'jwt' },
   { method: 'PATCH', path: '/tickets/{id}', function: 'ticketWork', auth: 'jwt' },
   { method: 'POST', path: '/tickets/{id}/notes', function: 'ticketWork', auth: 'jwt' },
+  { method: 'POST', path: '/tickets/{id}/merge', function: 'ticketWork', auth: 'jwt' },
+  { method: 'POST', path: '/tickets/{id}/split', function: 'ticketWork', auth: 'jwt' },
   { method: 'POST', path: '/tickets/{id}/tasks', function: 'ticketWork', auth: 'jwt' },
   { method: 'PATCH', path: '/tickets/{id}/tasks/{taskId}', function: 'ticketWork', auth: 'jwt' },
   { method: 'GET', path: '/tasks', function: 'ticketWork', auth: 'jwt' },

@@ -15,6 +15,10 @@ import { updateTicket, type WorkDeps } from '../../shared/tickets/update-ticket'
 import { httpHandler } from '../commons/handler';
 import { logger } from '../commons/powertools';
 import { routingDeps } from '../commons/routing';
+import { DynamoDbTicketMergeStore } from '../../shared/store/dynamodb-ticket-merge';
+import { ticketMergers } from '../../shared/tickets/access';
+import { parseTicketMergeRequest, parseTicketSplitRequest } from '../../shared/tickets/merge';
+import { type MergeDeps, mergeTickets, splitTicket } from '../../shared/tickets/merge-tickets';
 import { parseIfMatch } from '../../shared/http/conditional';
 import { DynamoDbTaskStore } from '../../shared/store/dynamodb-task-store';
 import { linkTickets, unlinkTickets } from '../../shared/tickets/link-tickets';
@@ -25,6 +29,7 @@ import { parseTaskCreate, parseTaskId, parseTaskPatch } from '../../shared/ticke
 
 const deps = routingDeps() as WorkDeps;
 const notes = new DynamoDbNoteStore(documentClient(), requiredEnv(env.table));
+const merges: MergeDeps = { store: new DynamoDbTicketMergeStore(documentClient(), requiredEnv(env.table)), tickets: deps.tickets, collaborators: notes, publisher: deps.publisher, config: deps.config, now: deps.now };
 const taskDeps: TaskDeps = { ...deps, tasks: new DynamoDbTaskStore(documentClient(), requiredEnv(env.table)), collaborators: notes };
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -48,6 +53,25 @@ const routes: Record<string, (event: Event, caller: Caller) => Promise<APIGatewa
     const note = await addNote({ store: notes, agents: deps.agents, publisher: deps.publisher, config: deps.config, now: deps.now }, { ticketId, caller, request, ...(idempotencyKey ? { idempotencyKey } : {}) });
     logger.info('note added', { ticketId, noteId: note.noteId, mentions: note.mentions.length, by: caller.sub });
     return jsonResponse(201, note, { location: `/tickets/${ticketId}` });
+  },
+
+  /** Folds another ticket of the same customer into this one (supervisors); the source is closed, pointing here. */
+  'POST /tickets/{id}/merge': async (event, caller) => {
+    requireGroup(caller, ticketMergers);
+    const targetId = parseTicketId(event.pathParameters?.id);
+    const { sourceTicketId } = parseTicketMergeRequest(jsonRequestBody(event));
+    const merged = await mergeTickets(merges, { targetId, sourceId: sourceTicketId, caller });
+    logger.info('tickets merged', { ticketId: targetId, sourceTicketId, moved: merged.moved, by: caller.sub });
+    return jsonResponse(200, merged, { etag: etagOf(merged.ticket) });
+  },
+
+  /** Moves one customer message out into a new ticket of the same customer, triaged and routed like any new one. */
+  'POST /tickets/{id}/split': async (event, caller) => {
+    const ticketId = parseTicketId(event.pathParameters?.id);
+    const { messageId } = parseTicketSplitRequest(jsonRequestBody(event));
+    const split = await splitTicket(merges, { ticketId, messageId, caller });
+    logger.info('ticket split', { ticketId, newTicketId: split.ticket.ticketId, by: caller.sub });
+    return jsonResponse(201, split, { location: `/tickets/${split.ticket.ticketId}`, etag: etagOf(split.ticket) });
   },
 
   /** A sub-task for another agent or a team; its assignee becomes a collaborator. */

@@ -11,6 +11,7 @@ import { backoffSeconds } from '../../shared/queue/backoff';
 import { runtimeConfig } from '../../shared/runtime';
 import { documentClient } from '../../shared/store/dynamodb-client';
 import { DynamoDbTicketChanges } from '../../shared/store/dynamodb-ticket-changes';
+import { DynamoDbTicketMergeStore } from '../../shared/store/dynamodb-ticket-merge';
 import { DynamoDbTriageReads } from '../../shared/store/dynamodb-triage-reads';
 import { type TriageDeps, type TriageRequest, triageMessages } from '../../shared/tickets/triage-tickets';
 import { ComprehendAnalyzer } from '../../shared/triage/comprehend-analyzer';
@@ -30,6 +31,7 @@ const deps: TriageDeps = {
   publisher: new MeteredPublisher(new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env.eventBus))),
   config,
   now: () => new Date(),
+  merges: new DynamoDbTicketMergeStore(db, table),
 };
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const queueUrl = requiredEnv(queueSpec('triage').urlEnv);

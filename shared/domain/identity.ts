@@ -38,6 +38,14 @@ export const releasedCustomerId = (customerId: string, handle: CustomerHandle): 
 /** A ticket id derived from the message that opened it, so a retried creation makes the same ticket. */
 export const ticketIdFor = (messageId: string): string => `tkt_${digest(messageId)}`;
 
+/**
+ * The id of the ticket a message is split out into (POST /tickets/{id}/split): derived from the
+ * ticket it leaves and the message, so a retried split makes the same ticket. `generation` counts
+ * earlier splits of the same message off the same ticket (merged back since), each a ticket of its own.
+ */
+export const splitTicketIdFor = (sourceTicketId: string, messageId: string, generation = 0): string =>
+  `tkt_${digest(`split#${sourceTicketId}#${messageId}${generation ? `#${generation}` : ''}`)}`;
+
 /** The id of a message: the channel and the provider's own id, which providers repeat on retry. */
 export const messageIdOf = (m: { channel: string; providerMessageId: string }): string => `${m.channel}:${m.providerMessageId}`;
 

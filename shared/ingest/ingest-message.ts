@@ -1,7 +1,7 @@
 import type { CustomerHandle, InboundMessage } from '../../events/inbound-message';
 import { domainEvent, type DomainEvent, MessageReceived, TicketCreated, TicketReopened, TicketStatusChanged } from '../../events';
 import { chooseCustomer, compareHandles, handleKey, messageIdOf, renewedCustomerId, ticketIdFor } from '../domain/identity';
-import { type Change, messageKeyOf, placeMessage, reopenChange, subjectOf, type Ticket, ticketFromSeed, type TicketSeed } from '../domain/ticket';
+import { type Change, messageKeyOf, placeMessage, reopenChange, seedOf, subjectOf, type Ticket, ticketFromSeed, type TicketSeed } from '../domain/ticket';
 import { decideScoreReply } from '../csat/keyword';
 import { type CsatDeps, scoreByReply } from '../csat/record';
 import type { Customer, EventPublisher, IntakeStore } from './ports';
@@ -200,6 +200,12 @@ async function placeOnTicket(deps: IngestDeps, initial: Customer, inbound: Inbou
       }
       // A merge gave the ticket to another customer, or an erasure closed it: decide the customer again.
       if (ticket.customerId !== customer.customerId || ticket.erasedAt) throw new CustomerMovedOn();
+      // Merged (or being merged) into another ticket: the customer's pointer follows it, and so does this message.
+      const onward = ticket.mergedInto ?? ticket.mergingInto;
+      if (onward) {
+        customer = await followMerge(store, customer, ticket.ticketId, onward);
+        continue;
+      }
       const scored = await scoreReply(deps, ticket, inbound, messageId);
       if (scored === 'moved') continue;
       if (scored) return scored;
@@ -224,17 +230,38 @@ async function placeOnTicket(deps: IngestDeps, initial: Customer, inbound: Inbou
 }
 
 /**
+ * The customer, pointing at the ticket theirs was merged into. The merge moves the pointer itself;
+ * this finishes the move for a merge under way or cut short by a crash.
+ */
+async function followMerge(store: IntakeStore, customer: Customer, fromTicketId: string, toTicketId: string): Promise<Customer> {
+  const target = await store.getTicket(toTicketId);
+  if (!target) throw new Error(`ticket ${fromTicketId} is merged into ${toTicketId}, which does not exist`);
+  const seed = seedOf(target);
+  if (await store.pointCustomerAt(customer.customerId, fromTicketId, seed)) return { ...customer, currentTicket: seed };
+  const current = (await store.getCustomer(customer.customerId)) ?? customer;
+  if (onwardOf(current)) throw new CustomerMovedOn();
+  return current;
+}
+
+/**
  * A message that answers one of the customer's tickets other than their current one (an email
  * reply quoting it) joins that ticket, as long as it would join, resume or reopen it; otherwise it
  * goes where any message goes. Tickets of other customers are never joined this way.
  */
-async function placeOnThread(deps: IngestDeps, customer: Customer, ticketId: string, inbound: InboundMessage, messageId: string): Promise<Ticket | undefined> {
-  if (ticketId === customer.currentTicket?.ticketId) return undefined;
+async function placeOnThread(deps: IngestDeps, customer: Customer, threadTicketId: string, inbound: InboundMessage, messageId: string): Promise<Ticket | undefined> {
   const { store } = deps;
   const message = { key: messageKeyOf(inbound.receivedAt, messageId), channel: inbound.channel, at: inbound.receivedAt };
+  let ticketId = threadTicketId;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (ticketId === customer.currentTicket?.ticketId) return undefined;
     const ticket = await store.getTicket(ticketId);
     if (!ticket || ticket.customerId !== customer.customerId || ticket.erasedAt) return undefined;
+    // The thread's ticket was merged (or is being merged) into another: the conversation goes on there.
+    const onward = ticket.mergedInto ?? ticket.mergingInto;
+    if (onward) {
+      ticketId = onward;
+      continue;
+    }
     // Before the check below: a retry of a score this message recorded finishes settling it.
     const scored = await scoreReply(deps, ticket, inbound, messageId);
     if (scored === 'moved') continue;

@@ -215,7 +215,8 @@ export async function notifyStatusChange(deps: DeliverDeps, change: StatusChange
   if (!reply) {
     const ticket = await deps.store.ticket(change.ticketId);
     // A late or replayed event about a status the ticket has left since says nothing true any more.
-    if (!ticket || ticket.status !== change.to) return nothing;
+    // A ticket closed by merging it into another is not over for the customer: their conversation goes on there.
+    if (!ticket || ticket.status !== change.to || ticket.mergedInto) return nothing;
     const route = await routeFor(deps, ticket, undefined);
     const request =
       ask &&

@@ -4,6 +4,7 @@ import type { Change, Ticket } from '../domain/ticket';
 import type { EventPublisher } from '../ingest/ports';
 import type { TriageReads } from '../store/dynamodb-triage-reads';
 import type { TicketChanges } from '../store/dynamodb-ticket-changes';
+import type { TicketMergeStore } from '../store/dynamodb-ticket-merge';
 import { AnalyzerUnavailableError, type TextAnalysis, type TextAnalyzer } from '../triage/analyzer';
 import { detectLanguage } from '../triage/language';
 import { pendingTriage, type Triage, triage } from '../triage/triage';
@@ -24,6 +25,8 @@ export interface TriageDeps {
   readonly publisher: EventPublisher;
   readonly config: SwitchboardConfig;
   readonly now: () => Date;
+  /** Moves a message that reached a ticket merged meanwhile on to where it went; without it, messages are triaged where they are. */
+  readonly merges?: Pick<TicketMergeStore, 'moveMessage'>;
 }
 
 export interface TriageOutcome {
@@ -47,6 +50,7 @@ export async function triageMessages(deps: TriageDeps, requests: readonly Triage
   const byTicket = new Map<string, TriageRequest[]>();
   for (const r of [...requests].sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : 1))) byTicket.set(r.ticketId, [...(byTicket.get(r.ticketId) ?? []), r]);
   const { tickets, texts, tiers } = await deps.reads.load([...byTicket.keys()], requests.map((r) => r.messageId), requests.map((r) => r.customerId));
+  if (deps.merges) await followMerges(deps, deps.merges, byTicket, tickets);
 
   const work = [...byTicket.entries()].filter(([ticketId]) => tickets.has(ticketId));
   const docs = work.map(([ticketId, rs]) => ({ id: ticketId, text: rs.map((r) => texts.get(r.messageId) ?? '').filter(Boolean).join('\n') }));
@@ -92,6 +96,32 @@ export async function triageMessages(deps: TriageDeps, requests: readonly Triage
     triaged.push(result);
   }
   return { retry: new Set(), triaged };
+}
+
+/** Tickets merged into tickets merged in turn that a message follows at most. */
+const MAX_MERGE_HOPS = 3;
+
+/**
+ * A message recorded on a ticket while it was being merged into another (its placement began
+ * before the merge, its recording ended after the merge had moved the conversation) goes where the
+ * conversation went, and is triaged there. Rare, so the tickets it goes to are read one at a time.
+ */
+async function followMerges(deps: TriageDeps, merges: Pick<TicketMergeStore, 'moveMessage'>, byTicket: Map<string, TriageRequest[]>, tickets: Map<string, Ticket>): Promise<void> {
+  for (const [ticketId, rs] of [...byTicket]) {
+    let to = ticketId;
+    for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
+      const onward = tickets.get(to)?.mergedInto ?? tickets.get(to)?.mergingInto;
+      if (!onward) break;
+      to = onward;
+      const next = tickets.get(to) ?? (await deps.tickets.getTicket(to));
+      if (next) tickets.set(to, next);
+    }
+    if (to === ticketId) continue;
+    // Each move is conditional on the message still being where it was: one the merge moved stays put.
+    for (const r of rs) await merges.moveMessage(r.messageId, ticketId, to);
+    byTicket.delete(ticketId);
+    byTicket.set(to, [...(byTicket.get(to) ?? []), ...rs.map((r) => ({ ...r, ticketId: to }))].sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : 1)));
+  }
 }
 
 /**
