@@ -389,6 +389,7 @@ describe('least privilege', () => {
     ['agents', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
     ['customers', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
     ['csat', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
+    ['ticketWork', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
   ] as const)('%s may send exactly %j to the table', (name, expected) => {
     expect(dynamoActionsOf(name)).toEqual(expected);
   });
@@ -463,6 +464,13 @@ describe('least privilege', () => {
     // No event source mapping, destination or API route feeds it either.
     expect(ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === fnId('workflow'))).toEqual([]);
     expect(ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => JSON.stringify(c.Properties).includes(fnId('workflow')))).toEqual([]);
+  });
+
+  it('working tickets and replying with a macro publish events: the ticket work and create-reply functions have the bus', () => {
+    for (const name of ['ticketWork', 'createReply'] as const) {
+      expect(statementsOf(name).flatMap(actionsOf)).toContain('events:PutEvents');
+      expect(resources[fnId(name)].Properties.Environment.Variables[env.eventBus]).toBeDefined();
+    }
   });
 
   it('the workflow function writes the table and publishes events; the agents function publishes agent availability', () => {
