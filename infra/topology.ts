@@ -104,7 +104,7 @@ export const functions = {
   },
   ticketWork: {
     entry: 'functions/ticket-work/handler.ts',
-    description: 'Agents working tickets: PATCH /tickets/{id} (status, fields, assignee), notes, sub-tasks, links, macros',
+    description: 'Agents working tickets: PATCH /tickets/{id} (status, fields, assignee), notes, sub-tasks, links, macros, merging and splitting tickets',
     timeoutSeconds: 10,
     memoryMb: 512,
     tableActions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
