@@ -143,6 +143,16 @@ describe('sub-tasks', () => {
     expect((await changeTask('bob', ticketId, task.taskId, { status: 'done' })).status).toBe(404);
   }, 60_000);
 
+  test('notes and tasks each add their agent to the collaborators; neither drops the other\'s, and nobody is listed twice', async () => {
+    const { ticketId } = await newTicket();
+    expect((await call('alice', 'POST', `/tickets/${ticketId}/notes`, { body: '@bob can you approve this?' })).status).toBe(201);
+    await Promise.all([addTask('alice', ticketId, { title: 'Check the courier', assigneeId: 'mei' }), call('alice', 'POST', `/tickets/${ticketId}/notes`, { body: '@lin FYI' })]);
+    expect((await ticketOf(ticketId)).collaborators.sort()).toEqual(['bob', 'lin', 'mei']);
+    await addTask('alice', ticketId, { title: 'Approve it', assigneeId: 'bob' });
+    expect((await call('alice', 'POST', `/tickets/${ticketId}/notes`, { body: '@mei @bob thanks' })).status).toBe(201);
+    expect((await ticketOf(ticketId)).collaborators.sort()).toEqual(['bob', 'lin', 'mei']);
+  }, 60_000);
+
   test('400 names each invalid field; unknown agents, teams and tasks; a ticket the caller may not see is a 404', async () => {
     const { ticketId } = await newTicket();
     const both = await addTask('alice', ticketId, { title: 'x', assigneeId: 'bob', team: 'billing' });
