@@ -13,6 +13,7 @@
  * | audit    | TICKET#<id>                | AUDIT#<at>#<n> | —                             | —                   |
  * | message  | MESSAGE#<channel>:<pmid>   | MESSAGE  | TICKET#<id> / MSG#<receivedAt>#<id> | —                   |
  * | reply    | REPLY#<id>                 | REPLY    | TICKET#<id> / MSG#<createdAt>#<id>  | —                   |
+ * | sub-task | TASK#<taskId>              | TASK     | TASKS#AGENT#<id> or TASKS#TEAM#<team> / <status>#<createdAt>#<taskId> | — |
  * | agent    | AGENT#<id>                 | AGENT    | AGENTS / AGENT#<id>                 | —                   |
  * | queued   | QUEUED#<ticketId>          | QUEUED   | QUEUE / <rank>                      | —                   |
  * | csat     | CSAT#<ticketId>            | CSAT     | CUSTOMER#<id> / CSAT#<at>#<ticketId> | —                  |
