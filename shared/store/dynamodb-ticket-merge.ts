@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Change, Ticket, TicketSeed } from '../domain/ticket';
 import type { SplitMessage } from '../tickets/merge';
 import { queryAll, unlessConditionFails } from './dynamodb-client';
@@ -39,6 +39,11 @@ export interface TicketMergeStore {
   getMessage(messageId: string): Promise<SplitMessage | undefined>;
   /** Creates the ticket unless it exists; returns the stored one (an earlier attempt's, on a retry). */
   createTicket(ticket: Ticket): Promise<Ticket>;
+  /**
+   * Takes back a ticket just created that nothing refers to (a split whose message a merge moved
+   * first): the ticket, if still at its first version, and its creation's audit entry.
+   */
+  discardNewTicket(ticket: Ticket): Promise<void>;
 }
 
 export class DynamoDbTicketMergeStore implements TicketMergeStore {
@@ -177,5 +182,14 @@ export class DynamoDbTicketMergeStore implements TicketMergeStore {
       ),
     );
     return created ? ticket : (await this.getTicket(ticket.ticketId))!;
+  }
+
+  async discardNewTicket(ticket: Ticket): Promise<void> {
+    const deleted = await unlessConditionFails(
+      this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.ticket(ticket.ticketId), ConditionExpression: 'version = :first', ExpressionAttributeValues: { ':first': 1 } })),
+    );
+    if (!deleted) return;
+    const { pk, sk } = keys.audit(ticket.ticketId, ticket.lastChange.at, 1);
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk, sk } }));
   }
 }

@@ -178,7 +178,11 @@ export async function splitTicket(deps: MergeDeps, request: { ticketId: string; 
   const ticket = await store.createTicket(splitTicketOf(source!, message!, newTicketId, caller, at));
   // Its creation's audit entry, unless it has moved on (then a run that got that far wrote it).
   if (ticket.version === 1) await store.putAudit(newTicketId, ticket.lastChange);
-  await store.moveMessage(messageId, sourceId, newTicketId);
+  if (!(await store.moveMessage(messageId, sourceId, newTicketId)) && (await store.getMessage(messageId))?.ticketId !== newTicketId) {
+    // Moved meanwhile by someone else (a merge of the ticket): this split did not happen.
+    await store.discardNewTicket(ticket);
+    throw problems.conflict('split-not-allowed', 'The message moved meanwhile', `Message ${messageId} left ticket ${sourceId} while it was being split off (a merge moved it). Read the ticket again; split it from where it is now.`);
+  }
   await recordOnce(
     deps,
     sourceId,

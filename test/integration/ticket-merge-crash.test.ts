@@ -282,3 +282,41 @@ test('split a message off, merge the new ticket back: the conversation is as it 
   expect(again.ticket.ticketId).not.toBe(N);
   expect(again.ticket.status).toBe('open');
 });
+
+test('a split whose message a merge moves first does not happen: 409, and the new ticket is taken back', async () => {
+  const { table, A, B, deps } = await scenario();
+  // The merge's move lands between the split's check and its own move.
+  const racing = new Proxy(deps.store, {
+    get: (t, name, receiver) =>
+      name === 'createTicket'
+        ? async (ticket: Ticket) => {
+            const created = await t.createTicket(ticket);
+            await t.moveMessage('web:ana-4', B, A);
+            return created;
+          }
+        : Reflect.get(t, name, receiver),
+  });
+  const refused = await splitTicket({ ...deps, store: racing }, { ticketId: B, messageId: 'web:ana-4', caller: lin }).catch((e: unknown) => e);
+  expect(refused).toMatchObject({ problem: { status: 409, type: 'urn:switchboard:problem:split-not-allowed' } });
+  const items = await dynamo.dump(table);
+  expect(items.find((i) => i.pk === 'MESSAGE#web:ana-4')).toMatchObject({ ticketId: A });
+  expect(items.filter((i) => i.action === 'ticket.split' || i.splitFrom)).toEqual([]);
+});
+
+test('a split cut short before any of its writes, then the same request again: the end is the same as without the crash', async () => {
+  const reference = await scenario();
+  await splitTicket(reference.deps, { ticketId: reference.B, messageId: 'web:ana-4', caller: lin });
+  const totalWrites = reference.writes.count;
+  const expected = await stateOf(reference.table);
+  const expectedEvents = reference.publisher.published.map((e) => e.detail.eventId);
+  for (let crashAt = 1; crashAt <= totalWrites; crashAt++) {
+    const writes = new Writes();
+    const run = await scenario(writes);
+    writes.crashAt = crashAt;
+    await expect(splitTicket(run.deps, { ticketId: run.B, messageId: 'web:ana-4', caller: lin })).rejects.toThrow(Crash);
+    writes.crashAt = Infinity;
+    await splitTicket(run.deps, { ticketId: run.B, messageId: 'web:ana-4', caller: lin });
+    expect({ crashAt, state: await stateOf(run.table) }).toEqual({ crashAt, state: expected });
+    expect(run.publisher.published.map((e) => e.detail.eventId)).toEqual(expectedEvents);
+  }
+}, 60_000);
