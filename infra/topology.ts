@@ -124,6 +124,12 @@ export const functions = {
     memoryMb: 512,
     tableActions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
   },
+  openapi: {
+    entry: 'functions/openapi/handler.ts',
+    description: 'GET /openapi.json: the OpenAPI 3.1 document of the API, built at cold start from the handlers\' schemas',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+  },
 } as const satisfies Record<string, FunctionSpec>;
 export type FunctionName = keyof typeof functions;
 
@@ -173,6 +179,15 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/agents', function: 'agents', auth: 'jwt' },
   { method: 'PUT', path: '/agents/{id}', function: 'agents', auth: 'jwt' },
   { method: 'PUT', path: '/agents/me/presence', function: 'agents', auth: 'jwt' },
+  // The API's own description: what any client needs before it can sign in or sign a webhook.
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    function: 'openapi',
+    auth: 'none',
+    publicBecause:
+      'The OpenAPI document is the public contract: routes and request and response schemas, built into the function, no data and no secret; the function reads nothing and the stage throttle bounds it',
+  },
 ];
 
 export interface QueueSpec {

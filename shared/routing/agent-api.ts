@@ -15,7 +15,8 @@ export const agentManagers: readonly UserGroup[] = ['admin'];
 export const presenceSetters: readonly UserGroup[] = ['agent', 'supervisor'];
 
 const agentIdMessage = 'must be 1 to 128 letters, digits, ".", "_", "@" or "-": the agent\'s sign-in id (the token\'s "sub")';
-const agentId = z.string().regex(/^[A-Za-z0-9._@-]{1,128}$/, agentIdMessage);
+/** An agent's id: their sign-in `sub`. */
+export const agentId = z.string().regex(/^[A-Za-z0-9._@-]{1,128}$/, agentIdMessage);
 
 export const agentProfileRequest = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(100).optional(),
@@ -94,5 +95,26 @@ export function agentView(agent: Agent) {
   };
 }
 export type AgentView = ReturnType<typeof agentView>;
+
+/** An agent as the API answers (agentView): the OpenAPI document's schema, checked against real answers in tests. */
+export const agentViewSchema = z.object({
+  agentId: z.string(),
+  name: z.string().optional(),
+  team: z.string(),
+  skills: z.array(z.string()),
+  capacity: z.number().int(),
+  load: z.number().int().describe('Open tickets the agent holds now.'),
+  freeCapacity: z.number().int().describe('Tickets the agent could take now, presence aside.'),
+  presence: z.enum(presences),
+  supervisorId: z.string().optional(),
+  lastAssignedAt: z.string().optional(),
+  csat: z
+    .object({ count: z.number().int(), average: z.number(), scores: z.record(z.enum(['1', '2', '3', '4', '5']), z.number().int()) })
+    .optional()
+    .describe('Satisfaction scores of the tickets they solved.'),
+  version: z.number().int().describe('Moves on every change: the ETag, and what If-Match names.'),
+  updatedAt: z.string(),
+});
+export const rosterResponse = z.object({ agents: z.array(agentViewSchema) });
 
 export const rosterView = (agents: readonly Agent[]): AgentView[] => [...agents].sort((a, b) => byCodeUnit(a.agentId, b.agentId)).map(agentView);
