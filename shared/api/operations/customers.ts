@@ -80,7 +80,7 @@ export const customerOperations: readonly Operation[] = [
     description: 'Normalized as the channels normalize it, and unverified. A handle another customer holds is a 409 naming them (`identity-taken`): if they are one person, merge them.',
     access: { kind: 'jwt', roles: customerEditors },
     pathParameters: { id },
-    requestBody: { content: json(identityRequest, { kind: 'phone', value: '+44 7700 900123' }) },
+    requestBody: { content: json(identityRequest, { kind: 'phone', value: '+44 20 7183 8750' }) },
     responses: {
       200: { description: 'Already theirs.', headers: etag, content: json(z.object({ identity: identitySchema, customer: customerProfileSchema })) },
       201: { description: 'Added.', headers: etag, content: json(z.object({ identity: identitySchema, customer: customerProfileSchema })) },
