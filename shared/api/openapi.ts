@@ -67,10 +67,12 @@ function parameter(spec: ParameterSpec, location: 'query' | 'header') {
 }
 
 /** The query validator's object schema, one OpenAPI parameter per property. */
-export function queryParameters(query: z.ZodObject) {
+export function queryParameters(query: z.ZodObject, descriptions: Readonly<Record<string, string>> = {}) {
   const object = jsonSchemaOf(query, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  const unknown = Object.keys(descriptions).filter((name) => !object.properties?.[name]);
+  if (unknown.length) throw new Error(`queryDescriptions name parameters the query does not take: ${unknown.join(', ')}`);
   return Object.entries(object.properties ?? {}).map(([name, schema]) => {
-    const { description, ...rest } = schema as JsonSchema & { description?: string };
+    const { description = descriptions[name], ...rest } = schema as JsonSchema & { description?: string };
     return { name, in: 'query' as const, required: (object.required ?? []).includes(name), ...(description ? { description } : {}), schema: rest };
   });
 }
@@ -115,7 +117,7 @@ export function operationObject(operation: Operation, tag: string) {
   }
   const parameters = [
     ...names.map((name) => ({ name, in: 'path', required: true, description: operation.pathParameters![name].description, schema: jsonSchemaOf(operation.pathParameters![name].schema, 'input') })),
-    ...(operation.query ? queryParameters(operation.query) : []),
+    ...(operation.query ? queryParameters(operation.query, operation.queryDescriptions) : []),
     ...(operation.otherQueryParameters ?? []).map((p) => parameter(p, 'query')),
     ...(operation.headers ?? []).map((p) => parameter(p, 'header')),
   ];

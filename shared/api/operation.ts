@@ -59,6 +59,8 @@ export interface Operation {
   readonly pathParameters?: Readonly<Record<string, { readonly schema: z.ZodType; readonly description: string }>>;
   /** The query's validator, a zod object: each of its keys is one query parameter. */
   readonly query?: z.ZodObject;
+  /** What a query parameter means, for those whose schema does not say (ranges a refinement checks, defaults). */
+  readonly queryDescriptions?: Readonly<Record<string, string>>;
   /** Query parameters the route reads without a validator of its own (a provider's handshake). */
   readonly otherQueryParameters?: readonly ParameterSpec[];
   readonly headers?: readonly ParameterSpec[];

@@ -156,7 +156,8 @@ describe('the schemas are the validators the handlers use', () => {
       // One parameter per property of the query object, as the validator reads the query string.
       const object = jsonSchemaOf(query, 'input') as { properties: Record<string, JsonSchema>; required?: string[] };
       const parameters = operation.parameters!.filter((p) => p.in === 'query');
-      expect(Object.fromEntries(parameters.map((p) => [p.name, { ...p.schema, ...(p.description ? { description: p.description } : {}) }]))).toEqual(object.properties);
+      const withoutDescription = ({ description: _, ...schema }: JsonSchema) => schema;
+      expect(Object.fromEntries(parameters.map((p) => [p.name, p.schema]))).toEqual(Object.fromEntries(Object.entries(object.properties).map(([name, s]) => [name, withoutDescription(s)])));
       expect(parameters.filter((p) => p.required).map((p) => p.name)).toEqual(object.required ?? []);
     }
   });

@@ -15,7 +15,7 @@ import {
   mergeResultSchema,
   privacyOfficers,
 } from '../../customers/customer-api';
-import { customerSearchQuery } from '../../customers/search';
+import { customerSearchQuery, DEFAULT_SEARCH_LIMIT, MAX_QUERY_LENGTH, MAX_SEARCH_LIMIT } from '../../customers/search';
 import type { Operation } from '../operation';
 import { customerIdParameter, etag, ifMatchRequired, json } from './common';
 
@@ -34,6 +34,10 @@ export const customerOperations: readonly Operation[] = [
       '(case, accents and full-width forms do not matter; at least two letters or one CJK character). A missing or too short `q`, an invalid email or number: 400 naming `q`.',
     access: { kind: 'jwt', roles: customerReaders },
     query: customerSearchQuery,
+    queryDescriptions: {
+      q: `An email, a phone number, a handle such as \`telegram:12345\`, or the start of a name (up to ${MAX_QUERY_LENGTH} characters).`,
+      limit: `Customers to answer, 1 to ${MAX_SEARCH_LIMIT} (default ${DEFAULT_SEARCH_LIMIT}).`,
+    },
     responses: { 200: { description: 'What `q` was read as, and the customers found.', content: json(customerSearchResultSchema) } },
     problems: ['invalid-request'],
   },

@@ -4,7 +4,7 @@ import { linkRequest, linksResponse } from '../../tickets/links';
 import { macroListResponse } from '../../tickets/macros';
 import { ticketMergeRequest, ticketMergeResponse, ticketSplitRequest, ticketSplitResponse } from '../../tickets/merge';
 import { noteRequest } from '../../tickets/notes';
-import { taskCreateRequest, taskIdPattern, taskListQuery, taskListResponse, taskPatchRequest, subTaskSchema } from '../../tickets/tasks';
+import { DEFAULT_TASK_LIMIT, MAX_TASK_LIMIT, taskCreateRequest, taskIdPattern, taskListQuery, taskListResponse, taskPatchRequest, subTaskSchema } from '../../tickets/tasks';
 import { noteSchema, ticketSchema } from '../../tickets/ticket-schemas';
 import { ticketPatchRequest } from '../../tickets/ticket-update';
 import type { Operation } from '../operation';
@@ -105,6 +105,13 @@ export const ticketWorkOperations: readonly Operation[] = [
     description: "`assignee=me` (the default) or an agent id, or `team`; `status` open by default. Agents see their own and their team's tasks; supervisors anyone's.",
     access: workers,
     query: taskListQuery,
+    queryDescriptions: {
+      assignee: '`me` (the default) or an agent id.',
+      team: "A team's tasks instead of an agent's.",
+      status: '`open` (the default), `done` or `cancelled`.',
+      limit: `Tasks per page, 1 to ${MAX_TASK_LIMIT} (default ${DEFAULT_TASK_LIMIT}).`,
+      cursor: "The previous page's `nextCursor`, with the same status.",
+    },
     responses: { 200: { description: 'A page of sub-tasks.', content: json(taskListResponse) } },
     problems: ['invalid-request'],
   },

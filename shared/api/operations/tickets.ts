@@ -1,9 +1,9 @@
 import { replyRequest } from '../../replies/reply';
 import { ticketReaders, ticketRepliers } from '../../tickets/access';
-import { listQuery } from '../../tickets/list-request';
+import { DEFAULT_LIMIT, listQuery, MAX_LIMIT } from '../../tickets/list-request';
 import { appliedMacroSchema } from '../../tickets/macro-reply';
 import { ticketDetailResponse, ticketListResponse, replySchema } from '../../tickets/ticket-schemas';
-import { timelineQueryParameters } from '../../tickets/timeline';
+import { DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT, timelineQueryParameters } from '../../tickets/timeline';
 import type { Operation } from '../operation';
 import { etag, idempotencyKey, json, ticketIdParameter } from './common';
 
@@ -21,6 +21,19 @@ export const ticketOperations: readonly Operation[] = [
       'Unknown parameters are a 400. Agents who see assigned tickets only (`workspace.agentsSee`) list `assignee=me` or `assignee=none` (403 otherwise). Pass `nextCursor` back as `cursor`, with the same filters.',
     access: { kind: 'jwt', roles: ticketReaders },
     query: listQuery,
+    queryDescriptions: {
+      assignee: '`me` (the caller), `none` (unassigned) or an agent id.',
+      customer: 'A customer id (`cus_…`).',
+      createdFrom: 'Created at or after (ISO-8601 UTC).',
+      createdTo: 'Created at or before.',
+      updatedFrom: 'Latest activity at or after; with `sort=updated`.',
+      updatedTo: 'Latest activity at or before; with `sort=updated`.',
+      sla: '`breached`: a running deadline has passed; `due-soon`: one falls within `dueWithin` minutes. Ordered by due time, soonest first.',
+      dueWithin: 'Minutes, 1 to 10080 (default 60); with `sla=due-soon`.',
+      sort: '`created` (newest first, the default), `updated` (latest activity first; needs `status`), `priority` (most urgent, then soonest due; needs `status` or `assignee`).',
+      limit: `Tickets per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}).`,
+      cursor: "The previous page's `nextCursor`, with the same filters.",
+    },
     responses: { 200: { description: 'A page of ticket summaries.', content: json(ticketListResponse) } },
     problems: ['invalid-request'],
   },
@@ -35,6 +48,11 @@ export const ticketOperations: readonly Operation[] = [
     access: { kind: 'jwt', roles: ticketReaders },
     pathParameters: { id: ticketIdParameter },
     query: timelineQueryParameters,
+    queryDescriptions: {
+      limit: `Timeline entries per page, 1 to ${MAX_TIMELINE_LIMIT} (default ${DEFAULT_TIMELINE_LIMIT}).`,
+      order: '`asc`: oldest first (the default); `desc`: newest first.',
+      cursor: "The previous page's `nextCursor` (it carries its order).",
+    },
     responses: { 200: { description: 'The ticket; its `version` is the ETag.', headers: etag, content: json(ticketDetailResponse) } },
     problems: ['invalid-request', 'not-found'],
   },
