@@ -251,11 +251,11 @@ export type Macro = z.infer<typeof macro>;
 const workspaceSchema = z
   .object({
     /**
-     * Which tickets an agent sees: `assigned` — theirs, the unassigned ones (to pick from) and those
-     * they collaborate on (mentioned, or holding a sub-task); `all` — every ticket. Supervisors and
-     * admins see every ticket either way.
+     * Which tickets an agent sees: `all` — every ticket, as most help desks start; `assigned` —
+     * theirs, the unassigned ones (to pick from) and those they collaborate on (mentioned, or
+     * holding a sub-task), any other being a 404. Supervisors and admins see every ticket either way.
      */
-    agentsSee: z.enum(['assigned', 'all']).default('assigned'),
+    agentsSee: z.enum(['assigned', 'all']).default('all'),
     /** A solved ticket the customer has not reopened closes after this long. */
     closeSolvedAfter: isoDuration.default('P4D'),
     /** Fields of the business's own an agent may set on a ticket (PATCH /tickets/{id} customFields). */

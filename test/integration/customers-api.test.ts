@@ -25,7 +25,8 @@ import { inbound, RecordingPublisher } from '../support/messages';
 
 jest.setTimeout(60_000);
 
-const config = parseConfig({ channels: { sms: { from: '+14155550100' } }, ingest: { maxReceiveCount: 2 } });
+// Agents see only assigned tickets here, so the 360° view's filtering shows.
+const config = parseConfig({ channels: { sms: { from: '+14155550100' } }, ingest: { maxReceiveCount: 2 }, workspace: { agentsSee: 'assigned' } });
 let local: LocalSwitchboard;
 let doc: DynamoDBDocumentClient;
 const tokens: Record<'agent' | 'supervisor' | 'admin', string> = { agent: '', supervisor: '', admin: '' };

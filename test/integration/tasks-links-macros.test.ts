@@ -15,6 +15,8 @@ import { auditOf, conversation } from '../support/timeline';
 
 const config = parseConfig({
   workspace: {
+    // Agents see only assigned tickets (and those they collaborate on): the 404s below depend on it.
+    agentsSee: 'assigned',
     macros: [
       {
         id: 'ask-order-number',

@@ -11,6 +11,8 @@ import { auditOf, conversation } from '../support/timeline';
 /** Merging and splitting tickets through the local API: who may, the conversation moved, where the customer's next message goes, triage and routing of a split. */
 
 const config = parseConfig({
+  // Agents see only assigned tickets: the 404s below depend on it.
+  workspace: { agentsSee: 'assigned' },
   channels: { email: { from: 'help@example.com' } },
   routing: {
     sampleAgents: [

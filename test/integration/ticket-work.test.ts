@@ -12,7 +12,8 @@ import { auditOf, notesOf } from '../support/timeline';
 
 const config = parseConfig({
   // Solved tickets close 3 s after solving, so the test sees it happen.
-  workspace: { closeSolvedAfter: 'PT3S', customFields: { orderNumber: { type: 'text', maxLength: 20 }, refundAmount: { type: 'number', min: 0 } } },
+  // Agents see their own, unassigned and collaborating tickets only: the 404s below depend on it.
+  workspace: { agentsSee: 'assigned', closeSolvedAfter: 'PT3S', customFields: { orderNumber: { type: 'text', maxLength: 20 }, refundAmount: { type: 'number', min: 0 } } },
   routing: {
     sampleAgents: [
       { agentId: 'alice', name: 'Alice', team: 'support', skills: ['language:en', 'category:delivery', 'category:billing', 'category:general'], capacity: 50, presence: 'online' },

@@ -28,7 +28,7 @@ import {
 } from '../../../shared/tickets/merge';
 import { problemOf } from '../../support/problems';
 
-const config = parseConfig({});
+const config = parseConfig({ workspace: { agentsSee: 'assigned' } });
 const T = 'tkt_00000000000000aa';
 const S = 'tkt_00000000000000bb';
 const CUSTOMER = 'cus_0123456789abcdef';

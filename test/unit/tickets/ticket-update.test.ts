@@ -6,7 +6,7 @@ import { mentionEvents, mentionsIn } from '../../../shared/tickets/notes';
 import { planUpdate, requestDigest, updateEvents } from '../../../shared/tickets/ticket-update';
 import { problemOf } from '../../support/problems';
 
-const config = parseConfig({ workspace: { customFields: { orderNumber: { type: 'text', maxLength: 10 }, plan: { type: 'choice', values: ['free', 'pro'] }, urgent: { type: 'boolean' } } } });
+const config = parseConfig({ workspace: { agentsSee: 'assigned', customFields: { orderNumber: { type: 'text', maxLength: 10 }, plan: { type: 'choice', values: ['free', 'pro'] }, urgent: { type: 'boolean' } } } });
 const base = ticketFromSeed({ ticketId: 'tkt_0123456789abcdef', customerId: 'cus_0123456789abcdef', channel: 'web', subject: 's', createdAt: '2026-11-23T09:00:00.000Z', messageId: 'web:1' });
 const ticket: Ticket = { ...base, status: 'open', assigneeId: 'alice', priority: 'normal', category: 'billing', tags: ['b', 'a'] };
 const alice: Caller = { sub: 'alice', groups: ['agent'] };
@@ -71,7 +71,7 @@ describe('planUpdate', () => {
 });
 
 describe('who sees and who works a ticket', () => {
-  const all = parseConfig({ workspace: { agentsSee: 'all' } });
+  const all = parseConfig({});
   test.each([
     ['the assignee', alice, ticket, true, true],
     ['another agent', bob, ticket, false, false],
@@ -83,7 +83,7 @@ describe('who sees and who works a ticket', () => {
     expect(maySee(t, caller, config)).toBe(sees);
     expect(mayWork(t, caller)).toBe(works);
   });
-  test('with agentsSee: all, every agent sees every ticket (and still works only theirs)', () => {
+  test('by default (agentsSee: all), every agent sees every ticket (and still works only theirs)', () => {
     expect(maySee(ticket, bob, all)).toBe(true);
     expect(mayWork(ticket, bob)).toBe(false);
   });
