@@ -13,6 +13,7 @@ export const problemTypes = {
   'method-not-allowed': { status: 405, when: 'a method the path does not serve (a channel without a URL check, or local mode)' },
   'ticket-not-open': { status: 409, when: 'assigning a ticket that is solved or closed' },
   'transition-not-allowed': { status: 409, when: 'a status change the lifecycle does not allow the caller; `allowed` lists those it does' },
+  'ticket-merged': { status: 409, when: 'a reply to a ticket that was merged into another (`mergedInto`): the conversation goes on there' },
   'no-address': { status: 409, when: 'a reply asked for a channel the customer has no address on; `reachableOn` lists those they have' },
   'identity-taken': { status: 409, when: 'the handle belongs to another customer: `heldBy` names them, `merge` is the request that would join the two' },
   'last-identity': { status: 409, when: "removing a customer's last handle" },

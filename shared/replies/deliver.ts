@@ -7,6 +7,7 @@ import { csatRequestText, csatTemplate, LINK_PLACEHOLDER, shouldRequest } from '
 import { type CsatLinkDeps, mintLink, requestedEvent } from '../csat/record';
 import type { Ticket } from '../domain/ticket';
 import { problems } from '../http/problem';
+import { visibleTo } from '../tickets/access';
 import type { EventPublisher } from '../ingest/ports';
 import type { JobQueue } from '../queue/sqs-job-queue';
 import type { ReplyStore } from './ports';
@@ -63,8 +64,11 @@ export async function createReply(
   deps: ReplyDeps & { readonly queue: JobQueue<DeliveryJob>; readonly random: () => string },
   input: { readonly ticketId: string; readonly caller: Caller; readonly request: ReplyText; readonly idempotencyKey?: string },
 ): Promise<Reply> {
-  const ticket = await deps.store.ticket(input.ticketId);
-  if (!ticket) throw problems.notFound(`There is no ticket ${input.ticketId}.`);
+  const ticket = visibleTo(await deps.store.ticket(input.ticketId), input.ticketId, input.caller, deps.config);
+  // The customer's conversation goes on where the ticket was merged.
+  if (ticket.mergedInto) {
+    throw problems.conflict('ticket-merged', 'The ticket was merged', `Ticket ${ticket.ticketId} was merged into ${ticket.mergedInto}; reply there.`, { mergedInto: ticket.mergedInto });
+  }
   const route = await routeFor(deps, ticket, input.request.channel);
   const createdAt = deps.now().toISOString();
   const draft = draftReply(ticket, route, {

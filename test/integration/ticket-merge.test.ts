@@ -186,6 +186,10 @@ describe('POST /tickets/{id}/merge', () => {
     const source = await detail(splitId);
     expect(source.ticket).toMatchObject({ status: 'closed', mergedInto: ticketId });
     expect(conversation(source)).toEqual([]);
+    // A reply to the source is pointed at the target, and nothing is stored on the source.
+    const reply = await call('lin', 'POST', `/tickets/${splitId}/replies`, { text: 'Any update?' });
+    expect(reply.status).toBe(409);
+    expect(reply.body).toMatchObject({ type: 'urn:switchboard:problem:ticket-merged', mergedInto: ticketId });
     // Its audit trail stays where it was written, the merge included.
     expect(auditOf(source).map((a) => a.action)).toEqual(expect.arrayContaining(['ticket.split', 'ticket.merged']));
 

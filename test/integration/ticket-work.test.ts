@@ -212,6 +212,7 @@ describe('PATCH /tickets/{id}', () => {
     expect(other.status).toBe(404);
     expect(other.body.detail.replace(ticketId, 'X')).toBe(missing.body.detail.replace('tkt_00000000000000ff', 'X'));
     expect((await detail('bob', ticketId)).status).toBe(404);
+    expect((await call('bob', 'POST', `/tickets/${ticketId}/replies`, { text: 'Hello' })).status).toBe(404);
     expect((await patch('lin', ticketId, version, { priority: 'low' })).status).toBe(200);
   }, 60_000);
 });

@@ -76,6 +76,6 @@ export const ticketOperations: readonly Operation[] = [
         content: json(replySchema.extend({ macro: appliedMacroSchema.optional() })),
       },
     },
-    problems: ['invalid-request', 'not-found', 'no-address', 'transition-not-allowed', 'unsupported-media-type', 'unavailable'],
+    problems: ['invalid-request', 'not-found', 'no-address', 'ticket-merged', 'transition-not-allowed', 'unsupported-media-type', 'unavailable'],
   },
 ];
