@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { storableNumber } from '../http/problem';
 import { handleKinds } from '../../events/inbound-message';
 import { ticketStatuses } from '../../events/ticket-status';
 import type { UserGroup } from '../../infra/topology';
@@ -24,7 +25,7 @@ export const privacyOfficers: readonly UserGroup[] = ['admin'];
 // Requests
 
 const attributeKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'must be 1 to 64 letters, digits, "_", "." or "-", starting with a letter');
-const attributeValue = z.union([z.string().max(500), z.number().finite(), z.boolean(), z.null()], {
+const attributeValue = z.union([z.string().max(500), storableNumber, z.boolean(), z.null()], {
   error: 'must be a string of at most 500 characters, a number, true or false, or null to remove it',
 });
 

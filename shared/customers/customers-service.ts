@@ -79,7 +79,11 @@ export async function viewCustomer(deps: CustomersDeps, customerId: string, mayS
       ...(t.assigneeId !== undefined ? { assigneeId: t.assigneeId } : {}),
     })),
     moreTickets: recent.hasMore,
-    csat: snapshot.csat.map(csatView),
+    // A score (and its comment) shows with its ticket: not for a ticket the caller may not open.
+    csat: snapshot.csat.map(csatView).filter((c) => {
+      const ticket = recent.tickets.find((t) => t.ticketId === c.ticketId);
+      return ticket ? mayShow(ticket) : mayShow({ ticketId: c.ticketId, status: 'closed', channel: '', subject: '', createdAt: '', ...(typeof c.agentId === 'string' ? { assigneeId: c.agentId } : {}) });
+    }),
   };
 }
 

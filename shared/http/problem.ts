@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 
 /**
@@ -81,6 +82,14 @@ export function parseJsonRequest<T>(body: string | undefined, schema: { safePars
   if (!result.success) throw problems.badRequest(invalid, fieldErrors(result.error.issues));
   return result.data;
 }
+
+/**
+ * A number DynamoDB stores as sent: JSON allows numbers it cannot hold (beyond 2^53 they lose
+ * digits when parsed; tiny ones underflow), which would otherwise fail the write with a 500.
+ */
+export const storableNumber = z
+  .number()
+  .refine((n) => Number.isFinite(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER && (n === 0 || Math.abs(n) >= 1e-100), 'must be a number within ±9007199254740991 (and not tinier than 1e-100)');
 
 /** A request's JSON body as text (API Gateway may hand it over base64-encoded); 415 for any other content type. */
 export function jsonRequestBody(event: { headers?: Record<string, string | undefined>; body?: string; isBase64Encoded?: boolean }): string | undefined {

@@ -32,6 +32,9 @@ const names = {
 } as const;
 type Name = keyof typeof names;
 /** Only the names an expression uses: DynamoDB rejects unused ones. */
+/** Taking a ticket: into the agent's set, and the agent's last assignment. */
+const TAKE = 'ADD #activeTickets :ticketSet SET #lastAssignedAt = :at, #updatedAt = :at, #version = #version + :one';
+
 const namesIn = (...expressions: string[]) => Object.fromEntries((Object.keys(names) as Name[]).filter((n) => expressions.some((e) => new RegExp(`${n}\\b`).test(e))).map((n) => [n, names[n]]));
 
 export class DynamoDbAgentStore implements AgentStore {
@@ -137,7 +140,6 @@ export class DynamoDbAgentStore implements AgentStore {
   }
 
   async claim(agentId: string, ticketId: string, required: readonly string[], at: string): Promise<Agent | undefined> {
-    const update = 'ADD #activeTickets :ticketSet SET #lastAssignedAt = :at, #updatedAt = :at, #version = #version + :one';
     const skills = distinctSorted(required);
     // The whole of isEligible as one condition (plus "already holds it", for retries): checked and
     // applied atomically, so however many claims race, an agent never holds more than its capacity.
@@ -147,6 +149,22 @@ export class DynamoDbAgentStore implements AgentStore {
       ...skills.map((_, i) => `contains(#skills, :skill${i})`),
       '(contains(#activeTickets, :ticket) OR (attribute_not_exists(#activeTickets) AND #capacity > :zero) OR size(#activeTickets) < #capacity)',
     ].join(' AND ');
+    return this.updateTickets(agentId, ticketId, at, TAKE, condition, { ':online': 'online', ':zero': 0, ...Object.fromEntries(skills.map((s, i) => [`:skill${i}`, s])) });
+  }
+
+  hold(agentId: string, ticketId: string, at: string): Promise<Agent | undefined> {
+    return this.updateTickets(agentId, ticketId, at, TAKE, 'attribute_exists(pk)');
+  }
+
+  async release(agentId: string, ticketId: string, at: string): Promise<Agent | undefined> {
+    // Only when it holds the ticket: a repeated release changes nothing, not even the version,
+    // so an event derived from the result (agent:<id>:v<n>) is the same on a retry.
+    const released = await this.updateTickets(agentId, ticketId, at, 'DELETE #activeTickets :ticketSet SET #updatedAt = :at, #version = #version + :one', 'attribute_exists(pk) AND contains(#activeTickets, :ticket)');
+    return released ?? this.getAgent(agentId);
+  }
+
+  /** One conditional update of the agent's set of tickets; undefined when its condition does not hold. */
+  private async updateTickets(agentId: string, ticketId: string, at: string, update: string, condition: string, values: Record<string, unknown> = {}): Promise<Agent | undefined> {
     const out = await unlessConditionFails(
       this.db.send(
         new UpdateCommand({
@@ -157,58 +175,16 @@ export class DynamoDbAgentStore implements AgentStore {
           ExpressionAttributeNames: namesIn(update, condition),
           ExpressionAttributeValues: {
             ':ticketSet': new Set([ticketId]),
-            ':ticket': ticketId,
             ':at': at,
             ':one': 1,
-            ':online': 'online',
-            ':zero': 0,
-            ...Object.fromEntries(skills.map((s, i) => [`:skill${i}`, s])),
+            ...(condition.includes(':ticket') ? { ':ticket': ticketId } : {}),
+            ...values,
           },
           ReturnValues: 'ALL_NEW',
         }),
       ),
     );
     return out?.Attributes && toAgent(out.Attributes);
-  }
-
-  async hold(agentId: string, ticketId: string, at: string): Promise<Agent | undefined> {
-    const update = 'ADD #activeTickets :ticketSet SET #lastAssignedAt = :at, #updatedAt = :at, #version = #version + :one';
-    const condition = 'attribute_exists(pk)';
-    const out = await unlessConditionFails(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.agent(agentId),
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: namesIn(update, condition),
-          ExpressionAttributeValues: { ':ticketSet': new Set([ticketId]), ':at': at, ':one': 1 },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    return out?.Attributes && toAgent(out.Attributes);
-  }
-
-  async release(agentId: string, ticketId: string, at: string): Promise<Agent | undefined> {
-    const update = 'DELETE #activeTickets :ticketSet SET #updatedAt = :at, #version = #version + :one';
-    const condition = 'attribute_exists(pk) AND contains(#activeTickets, :ticket)';
-    const out = await unlessConditionFails(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.agent(agentId),
-          UpdateExpression: update,
-          // Only when it holds the ticket: a repeated release changes nothing, not even the version,
-          // so an event derived from the result (agent:<id>:v<n>) is the same on a retry.
-          ConditionExpression: condition,
-          ExpressionAttributeNames: namesIn(update, condition),
-          ExpressionAttributeValues: { ':ticketSet': new Set([ticketId]), ':ticket': ticketId, ':at': at, ':one': 1 },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    return out?.Attributes ? toAgent(out.Attributes) : this.getAgent(agentId);
   }
 
   async seed(agents: readonly AgentSeed[], at: string): Promise<Agent[]> {

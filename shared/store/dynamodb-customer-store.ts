@@ -8,6 +8,7 @@ import { nameEntryItem } from './customer-names';
 import { queryAll, unlessConditionFails } from './dynamodb-client';
 import { DynamoDbIntakeStore } from './dynamodb-intake-store';
 import { keys, stripStorage } from './keys';
+import { ticketRows } from './reads';
 
 /** The byParent children a customer view reads at most: identities and satisfaction scores, newest first. */
 const MAX_VIEW_CHILDREN = 500;
@@ -72,7 +73,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       }),
     );
     const items = out.Items ?? [];
-    return { tickets: items.slice(0, limit).map((i) => stripStorage<TicketRow>(i)), hasMore: items.length > limit };
+    return { tickets: await ticketRows<TicketRow>(this.db, this.table, items.slice(0, limit)), hasMore: items.length > limit };
   }
 
   async getCustomer(customerId: string): Promise<CustomerRecord | undefined> {
@@ -261,9 +262,10 @@ export class DynamoDbCustomerStore implements CustomerStore {
       IndexName: 'byCustomer',
       KeyConditionExpression: 'customerKey = :customer',
       ExpressionAttributeValues: { ':customer': keys.customerParent(customerId) },
-      ProjectionExpression: 'ticketId',
+      // The list indexes copy no ticketId: the ticket's key says it.
+      ProjectionExpression: 'pk',
     });
-    return items.map((i) => i.ticketId as string);
+    return items.map((i) => String(i.pk).slice('TICKET#'.length));
   }
 
   ensureTicket(seed: TicketSeed): Promise<void> {

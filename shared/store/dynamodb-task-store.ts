@@ -1,6 +1,6 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SubTask, TaskListRequest } from '../tickets/tasks';
-import { unlessConditionFails } from './dynamodb-client';
+import { childrenPage, unlessConditionFails } from './dynamodb-client';
 import { keys, stripStorage } from './keys';
 
 /** Sub-tasks' own items: where GET /tasks finds an agent's or a team's work. The ticket holds the authoritative copy. */
@@ -35,26 +35,8 @@ export class DynamoDbTaskStore implements TaskStore {
   }
 
   async listTasks({ owner, status, limit, after }: TaskListRequest): Promise<{ tasks: SubTask[]; lastKey?: string }> {
-    // After a cursor: BETWEEN it (dropped) and the end of the status's range (`$` sorts right after `#`).
-    const range = after === undefined ? 'begins_with(childKey, :prefix)' : 'childKey BETWEEN :from AND :to';
-    const values = after === undefined ? { ':prefix': `${status}#` } : { ':from': after, ':to': `${status}$` };
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'byParent',
-          KeyConditionExpression: `parentKey = :parent AND ${range}`,
-          ExpressionAttributeValues: { ':parent': keys.taskOwnerParent(owner), ...values },
-          Limit: limit + 1 - items.length + (after === undefined ? 0 : 1),
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []).filter((i) => i.childKey !== after));
-      start = out.LastEvaluatedKey;
-    } while (start && items.length <= limit);
-    const page = items.slice(0, limit);
-    return { tasks: page.map((i) => stripStorage<SubTask>(i)), ...(items.length > limit ? { lastKey: String(page.at(-1)!.childKey) } : {}) };
+    const page = await childrenPage(this.db, this.table, { parent: keys.taskOwnerParent(owner), prefix: `${status}#`, after, limit });
+    return { tasks: page.items.map((i) => stripStorage<SubTask>(i)), ...(page.hasMore ? { lastKey: String(page.items.at(-1)!.childKey) } : {}) };
   }
+
 }

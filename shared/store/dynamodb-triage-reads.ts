@@ -66,11 +66,12 @@ export class DynamoDbTriageReads implements TriageReads {
         KeyConditionExpression: 'customerKey = :customer',
         // A ticket's customerKey in the byCustomer index is its customer's parent key.
         ExpressionAttributeValues: { ':customer': keys.customerParent(customerId) },
-        ProjectionExpression: 'ticketId, assigneeId',
+        // The list indexes copy no ticketId: the ticket's key says it.
+        ProjectionExpression: 'pk, assigneeId',
         ScanIndexForward: false,
         Limit: 5,
       }),
     );
-    return (out.Items ?? []).find((t) => t.ticketId !== exceptTicketId && typeof t.assigneeId === 'string')?.assigneeId as string | undefined;
+    return (out.Items ?? []).find((t) => t.pk !== keys.ticket(exceptTicketId).pk && typeof t.assigneeId === 'string')?.assigneeId as string | undefined;
   }
 }

@@ -1,6 +1,6 @@
 import type { CustomerHandle } from '../../events/inbound-message';
 import type { Priority } from '../config';
-import type { Ticket } from '../domain/ticket';
+import { openStatuses, type Ticket } from '../domain/ticket';
 import { handleKey } from '../domain/identity';
 
 /** Key builders for every item in the table; table-design.ts has the layout. */
@@ -79,16 +79,15 @@ export function ticketIndexKeys(t: IndexedTicket): Record<string, string> {
   const dueAt = nextDueAt(t);
   return {
     statusKey: `STATUS#${t.status}`,
-    channelKey: `CHANNEL#${t.channel}`,
     customerKey: `CUSTOMER#${t.customerId}`,
     allKey: 'TICKETS',
     assigneeKey: `ASSIGNEE#${t.assigneeId ?? UNASSIGNED}`,
     listKey: `${t.createdAt}#${t.ticketId}`,
     updatedKey: updatedKeyOf(t.updatedAt, t.ticketId),
-    dueKey: `${priorityRank[t.priority ?? 'normal']}#${dueAt ?? '~'}#${t.ticketId}`,
+    // The queues (priority order) hold open tickets only: an agent's history does not crowd their queue.
+    ...(openStatuses.includes(t.status) ? { dueKey: `${priorityRank[t.priority ?? 'normal']}#${dueAt ?? '~'}#${t.ticketId}` } : {}),
     ...(t.team ? { teamKey: `TEAM#${t.team}` } : {}),
     ...(t.priority ? { priorityKey: `PRIORITY#${t.priority}` } : {}),
-    ...(t.urgency ? { urgencyKey: `URGENCY#${t.urgency}` } : {}),
     ...(t.category ? { categoryKey: `CATEGORY#${t.category}` } : {}),
     ...(dueAt ? { slaKey: 'SLA', slaDueKey: `${dueAt}#${t.ticketId}`, dueAt } : {}),
   };
@@ -97,7 +96,6 @@ export function ticketIndexKeys(t: IndexedTicket): Record<string, string> {
 /** Every attribute ticketIndexKeys may write. */
 export const ticketIndexAttributes = [
   'statusKey',
-  'channelKey',
   'customerKey',
   'allKey',
   'assigneeKey',
@@ -106,7 +104,6 @@ export const ticketIndexAttributes = [
   'dueKey',
   'teamKey',
   'priorityKey',
-  'urgencyKey',
   'categoryKey',
   'slaKey',
   'slaDueKey',

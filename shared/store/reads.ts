@@ -1,8 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { queryAll } from './dynamodb-client';
+import { batchGetAll, queryAll } from './dynamodb-client';
 import type { CustomerHandle } from '../../events/inbound-message';
 import type { Ticket } from '../domain/ticket';
 import { keys, stripStorage } from './keys';
+import { ticketSummaryAttributes } from './table-design';
 
 /** Reads several stores share, written once. */
 
@@ -22,4 +23,20 @@ export async function readHandles(db: DynamoDBDocumentClient, table: string, cus
     ExpressionAttributeNames: { '#kind': 'kind', '#value': 'value' },
     ExpressionAttributeValues: { ':parent': keys.customerParent(customerId), ':identity': 'IDENTITY#' },
   })) as unknown as CustomerHandle[];
+}
+
+/**
+ * The list rows of the tickets a list index returned, in its order: read from the tickets (one
+ * BatchGetItem per 100), since the indexes copy only what filters need. A ticket gone meanwhile
+ * (never, short of a table edit) is left out.
+ */
+export async function ticketRows<T>(db: DynamoDBDocumentClient, table: string, indexItems: readonly Record<string, unknown>[]): Promise<T[]> {
+  if (indexItems.length === 0) return [];
+  const names = Object.fromEntries(ticketSummaryAttributes.map((a, i) => [`#a${i}`, a]));
+  const items = await batchGetAll(db, table, indexItems.map((i) => ({ pk: i.pk, sk: i.sk })), { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names });
+  const byId = new Map(items.map((i) => [String(i.ticketId), i]));
+  return indexItems.flatMap((i) => {
+    const row = byId.get(String(i.pk).slice('TICKET#'.length));
+    return row ? [row as T] : [];
+  });
 }

@@ -7,9 +7,10 @@ import { type ListFilters, type ListRequest, planList } from '../tickets/list-re
 import type { Note } from '../tickets/notes';
 import { DEFAULT_TIMELINE_LIMIT, encodeTimelineCursor, entryTypeOf, type PageEntry, type TimelineRequest, withLatestChange } from '../tickets/timeline';
 import { keys, stripStorage } from './keys';
+import { childrenPage } from './dynamodb-client';
 import { readCustomerView } from './dynamodb-customer-store';
-import { readTicket } from './reads';
-import { ticketSummaryAttributes } from './table-design';
+import { readTicket, ticketRows } from './reads';
+import type { ticketSummaryAttributes } from './table-design';
 
 /** A row of the ticket list: the attributes the list indexes carry. */
 export type TicketSummary = Pick<Ticket, (typeof ticketSummaryAttributes)[number]>;
@@ -78,6 +79,8 @@ export class DynamoDbTicketQueries implements TicketQueries {
       if (plan.ascending) from = from === undefined || after > from ? after : from;
       else to = to === undefined || after < to ? after : to;
     }
+    // A cursor from before the range (made by hand): nothing follows it in the range.
+    if (from !== undefined && to !== undefined && from > to) return { tickets: [], hasMore: false };
     if (from !== undefined) values[':from'] = from;
     if (to !== undefined) values[':to'] = to;
     if (from !== undefined || to !== undefined) names['#sort'] = plan.sortKey;
@@ -108,7 +111,7 @@ export class DynamoDbTicketQueries implements TicketQueries {
     } while (start && items.length < wanted);
 
     const page = items.slice(0, limit);
-    return { tickets: page.map(summaryOf), hasMore: items.length > limit, ...(page.length ? { lastKey: String(page.at(-1)![plan.sortKey]) } : {}) };
+    return { tickets: await ticketRows(this.db, this.table, page), hasMore: items.length > limit, ...(page.length ? { lastKey: String(page.at(-1)![plan.sortKey]) } : {}) };
   }
 
   async ticketDetail(ticketId: string, timeline: TimelineRequest = { limit: DEFAULT_TIMELINE_LIMIT, order: 'asc' }): Promise<TicketDetail | undefined> {
@@ -141,42 +144,17 @@ export class DynamoDbTicketQueries implements TicketQueries {
 
   /** A page of the ticket's timeline: its byParent children under the timeline prefix, from the cursor on. */
   private async timelinePage(ticketId: string, { limit, order, after }: TimelineRequest): Promise<{ entries: PageEntry<TimelineEntry>[]; hasMore: boolean }> {
-    const prefix = keys.timelinePrefix;
-    // After a cursor: BETWEEN it and the end of the timeline range (it includes the cursor's own entry, which is dropped).
-    const range = after === undefined ? 'begins_with(childKey, :prefix)' : 'childKey BETWEEN :from AND :to';
-    const values =
-      after === undefined
-        ? { ':prefix': prefix }
-        : order === 'asc'
-          ? { ':from': after, ':to': `${prefix.slice(0, -1)}$` }
-          : { ':from': prefix, ':to': after };
-    // Up to one more entry than the page (so the last page says so); DynamoDB may stop short at 1 MB.
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'byParent',
-          KeyConditionExpression: `parentKey = :parent AND ${range}`,
-          ExpressionAttributeValues: { ':parent': keys.ticketParent(ticketId), ...values },
-          ScanIndexForward: order === 'asc',
-          Limit: limit + 1 - items.length + (after === undefined ? 0 : 1),
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []).filter((i) => i.childKey !== after));
-      start = out.LastEvaluatedKey;
-    } while (start && items.length <= limit);
-    const entries = items.flatMap((item) => {
+    const page = await childrenPage(this.db, this.table, { parent: keys.ticketParent(ticketId), prefix: keys.timelinePrefix, after, limit, ascending: order === 'asc' });
+    const entries = page.items.flatMap((item) => {
       const type = entryTypeOf(String(item.pk));
       return type ? [{ key: String(item.childKey), type, entry: entryOf(type, item) }] : [];
     });
-    return { entries: entries.slice(0, limit), hasMore: items.length > limit };
+    return { entries, hasMore: page.hasMore };
   }
+
 }
 
-/** The filters no key answers, as a FilterExpression over the list index's copied attributes. */
+/** The filters no key answers, as a FilterExpression over the list index's copied attributes (ticketFilterAttributes). */
 function residualFilter(f: ListFilters, names: Record<string, string>, values: Record<string, unknown>): string {
   const terms: string[] = [];
   const equal = (attribute: string, value: unknown) => {
@@ -196,23 +174,9 @@ function residualFilter(f: ListFilters, names: Record<string, string>, values: R
     values[':tag'] = f.tag;
     terms.push('contains(#tags, :tag)');
   }
-  if (f.createdFrom !== undefined || f.createdTo !== undefined) {
-    names['#createdAt'] = 'createdAt';
-    if (f.createdFrom !== undefined) {
-      values[':createdFrom'] = f.createdFrom;
-      terms.push('#createdAt >= :createdFrom');
-    }
-    if (f.createdTo !== undefined) {
-      values[':createdTo'] = f.createdTo;
-      terms.push('#createdAt <= :createdTo');
-    }
-  }
   return terms.join(' AND ');
 }
 
-function summaryOf(item: Record<string, unknown>): TicketSummary {
-  return Object.fromEntries(ticketSummaryAttributes.filter((a) => item[a] !== undefined).map((a) => [a, item[a]])) as unknown as TicketSummary;
-}
 
 function entryOf(type: TimelineEntry['type'], item: Record<string, unknown>): TimelineEntry {
   const { events: _events, ...entry } = stripStorage<Record<string, unknown>>(item);

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { inboundMessage } from '../../events/inbound-message';
 import { ticketStatuses } from '../../events/ticket-status';
 import { priorities } from '../config';
-import type { Ticket } from '../domain/ticket';
+import { openStatuses, type Ticket } from '../domain/ticket';
 import { fieldErrors, problems } from '../http/problem';
 import { type ListIndexName, listIndexDesigns, type ListOrder, listOrders } from '../store/table-design';
 import { decodeCursor, filtersDigest } from './list-cursor';
@@ -134,8 +134,10 @@ function combinationProblems(f: ListFilters, sort: string | undefined, dueWithin
   if (f.sla && sort) errors.push({ field: 'sort', message: 'an sla list is ordered by due time, soonest first; drop sort' });
   if (dueWithinGiven && f.sla !== 'due-soon') errors.push({ field: 'dueWithin', message: 'goes with sla=due-soon' });
   if (sort === 'priority' && !f.status && f.assigneeId === undefined) errors.push({ field: 'sort', message: 'sort=priority needs a status or an assignee (a queue)' });
+  if (sort === 'priority' && f.status && !openStatuses.includes(f.status)) errors.push({ field: 'sort', message: `sort=priority lists open tickets (${openStatuses.join(', ')}); a ${f.status} list is in created or updated order` });
   if (sort === 'updated' && !f.status) errors.push({ field: 'sort', message: 'sort=updated needs a status' });
   if ((f.updatedFrom || f.updatedTo) && sort !== 'updated') errors.push({ field: f.updatedFrom ? 'updatedFrom' : 'updatedTo', message: 'goes with sort=updated (and a status)' });
+  if ((f.createdFrom || f.createdTo) && (sort ?? (f.sla ? 'due' : 'created')) !== 'created') errors.push({ field: f.createdFrom ? 'createdFrom' : 'createdTo', message: 'goes with the default order (sort=created)' });
   for (const [from, to] of [['createdFrom', 'createdTo'], ['updatedFrom', 'updatedTo']] as const) {
     if (f[from] && f[to] && f[from]! > f[to]!) errors.push({ field: to, message: `must not be before ${from}` });
   }
@@ -156,7 +158,7 @@ function cursorPosition(cursor: string, request: ListRequest): string {
 }
 
 /** A filter that leads a query: the index whose partition key it is, and that key's value. */
-type KeyFilter = 'assigneeId' | 'customerId' | 'team' | 'category' | 'priority' | 'urgency' | 'status' | 'channel';
+type KeyFilter = 'assigneeId' | 'customerId' | 'team' | 'category' | 'priority' | 'status';
 
 export interface ListPlan {
   readonly index: ListIndexName;
@@ -170,17 +172,15 @@ export interface ListPlan {
   readonly residual: ListFilters;
 }
 
-/** Most selective first: one agent's, one customer's or one team's tickets are few; a status or a channel holds many. */
-const keyPreference: readonly KeyFilter[] = ['assigneeId', 'customerId', 'team', 'category', 'priority', 'urgency', 'status', 'channel'];
+/** Most selective first: one agent's, one customer's or one team's tickets are few; a status holds many. (Urgency and channel are checked on what the index returns.) */
+const keyPreference: readonly KeyFilter[] = ['assigneeId', 'customerId', 'team', 'category', 'priority', 'status'];
 const partitionOf: Record<KeyFilter, (f: ListFilters) => string> = {
   assigneeId: (f) => `ASSIGNEE#${f.assigneeId ?? '-'}`,
   customerId: (f) => `CUSTOMER#${f.customerId}`,
   team: (f) => `TEAM#${f.team}`,
   category: (f) => `CATEGORY#${f.category}`,
   priority: (f) => `PRIORITY#${f.priority}`,
-  urgency: (f) => `URGENCY#${f.urgency}`,
   status: (f) => `STATUS#${f.status}`,
-  channel: (f) => `CHANNEL#${f.channel}`,
 };
 const attributeOf: Record<KeyFilter, string> = {
   assigneeId: 'assigneeKey',
@@ -188,9 +188,7 @@ const attributeOf: Record<KeyFilter, string> = {
   team: 'teamKey',
   category: 'categoryKey',
   priority: 'priorityKey',
-  urgency: 'urgencyKey',
   status: 'statusKey',
-  channel: 'channelKey',
 };
 
 const given = (f: ListFilters, k: KeyFilter) => (k === 'assigneeId' ? f.assigneeId !== undefined : f[k] !== undefined);

@@ -6,7 +6,7 @@ import { ticketFields } from '../../events/ticket-work';
 import { type CustomFieldDefinition, priorities, type Priority, type SwitchboardConfig } from '../config';
 import type { Change, Ticket } from '../domain/ticket';
 import type { Caller } from '../http/caller';
-import { HttpProblem, parseJsonRequest, problems } from '../http/problem';
+import { HttpProblem, parseJsonRequest, problems, storableNumber } from '../http/problem';
 import type { WorkFields } from '../store/dynamodb-ticket-changes';
 import { isOpen } from '../workflow/assignment';
 import { isSupervisor, mayWork, moverOf } from './access';
@@ -20,7 +20,7 @@ const tag = z
   .toLowerCase()
   .regex(/^[^\s,]{1,64}$/u, 'must be 1 to 64 characters without spaces or commas');
 const agentIdValue = z.string().regex(/^[A-Za-z0-9._@-]{1,128}$/, 'must be an agent id (their sign-in "sub"), or null to unassign');
-const customValue = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
+const customValue = z.union([z.string().max(2000), storableNumber, z.boolean(), z.null()]);
 
 export const ticketPatchRequest = z
   .strictObject({
@@ -112,7 +112,7 @@ export function planUpdate(ticket: Ticket, caller: Caller, patch: TicketPatch, c
   let assign: string | undefined;
   let release: string | undefined;
   if (patch.assigneeId !== undefined && patch.assigneeId !== (ticket.assigneeId ?? null)) {
-    checkAssignment(ticket, caller, patch.assigneeId, assignee);
+    checkAssignment({ ...ticket, status: patch.status ?? ticket.status }, caller, patch.assigneeId, assignee);
     changed('assigneeId', ticket.assigneeId, patch.assigneeId);
     release = ticket.assigneeId;
     if (patch.assigneeId) {

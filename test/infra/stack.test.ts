@@ -10,7 +10,7 @@ import { env, eventRules, type FunctionName, functions, queues, routes, userGrou
 import type { SwitchboardStack } from '../../infra/switchboard-stack';
 import { channels } from '../../shared/channels/registry';
 import { ConfigError, channelNames, parseConfig } from '../../shared/config';
-import { type IndexDesign, tableDesign } from '../../shared/store/table-design';
+import { type IndexDesign, MAX_PROJECTED_ATTRIBUTES, tableDesign } from '../../shared/store/table-design';
 import { buildTestApp, cdkJsonConfig } from './build';
 
 // Values unlike the defaults, so a setting the stack ignored would show.
@@ -93,6 +93,14 @@ describe('tickets store', () => {
       })),
     );
     for (const attribute of table.Properties.AttributeDefinitions) expect(attribute.AttributeType).toBe('S');
+  });
+
+  it("stays within DynamoDB's limits on indexes: 20 per table, 100 copied attributes over all of them", () => {
+    const [, table] = only('AWS::DynamoDB::Table');
+    const indexes = table.Properties.GlobalSecondaryIndexes as { Projection: { NonKeyAttributes?: string[] } }[];
+    expect(indexes.length).toBeLessThanOrEqual(20);
+    const copied = indexes.reduce((n, i) => n + (i.Projection.NonKeyAttributes?.length ?? 0), 0);
+    expect(copied).toBeLessThanOrEqual(MAX_PROJECTED_ATTRIBUTES);
   });
 
   it('is on demand, recoverable, encrypted, protected and retained', () => {

@@ -149,6 +149,7 @@ describe('GET /tickets', () => {
     expect(all.body.tickets.map((t: Summary) => t.ticketId)).toEqual([t5, t4, t3, t2, t1]);
     expect(all.body.tickets[2]).toEqual({
       ticketId: t3,
+      updatedAt: '2026-11-23T09:03:00.000Z',
       status: 'pending',
       channel: 'web',
       customerId: expect.stringMatching(/^cus_/),
@@ -290,7 +291,7 @@ describe('GET /tickets/{id}', () => {
     expect(res.body).not.toHaveProperty('nextCursor');
 
     expect(ticket).toMatchObject({ ticketId, status: 'open', channel: 'web', lastChannel: 'web', subject: 'First', version: 2, lastChange: { action: 'ticket.reopened' } });
-    for (const storage of ['pk', 'sk', 'statusKey', 'channelKey', 'customerKey', 'allKey', 'listKey']) expect(ticket).not.toHaveProperty(storage);
+    for (const storage of ['pk', 'sk', 'statusKey', 'customerKey', 'allKey', 'listKey', 'dueKey', 'updatedKey']) expect(ticket).not.toHaveProperty(storage);
 
     expect(messages.map((m: { text: string }) => m.text)).toEqual(['First', 'Second', 'Third', 'Fourth, reopening']);
     expect(messages[2]).toMatchObject({ ticketId, channel: 'sms', direction: 'inbound', receivedAt: '2026-11-23T09:20:00.000Z' });

@@ -1,4 +1,3 @@
-import { issueDevToken } from '../../infra/local/dev-tokens';
 import { localClient } from '../../infra/local/dynamodb';
 import { type LocalSwitchboard, startLocal } from '../../infra/local/runtime';
 import { parseConfig } from '../../shared/config';
@@ -7,6 +6,7 @@ import { documentClient } from '../../shared/store/dynamodb-client';
 import { DynamoDbTicketChanges } from '../../shared/store/dynamodb-ticket-changes';
 import { planLink } from '../../shared/tickets/links';
 import { planTaskCreate, taskIdFor } from '../../shared/tickets/tasks';
+import { apiAs } from '../support/api';
 import { postSigned } from '../support/channel-requests';
 import { eventually } from '../support/eventually';
 import { auditOf, conversation } from '../support/timeline';
@@ -39,29 +39,15 @@ const config = parseConfig({
 });
 let local: LocalSwitchboard;
 let changes: DynamoDbTicketChanges;
-const tokens = new Map<string, string>();
+let call: Awaited<ReturnType<typeof apiAs<'alice' | 'bob' | 'mei' | 'lin' | 'root'>>>;
 beforeAll(async () => {
   local = await startLocal({ config, port: 0, visibilityTimeoutSeconds: 1 });
-  for (const [sub, role] of [['alice', 'agent'], ['bob', 'agent'], ['mei', 'agent'], ['lin', 'supervisor'], ['root', 'admin']] as const) tokens.set(sub, await issueDevToken(local.signingKey, { sub, role }));
+  call = await apiAs(local, [['alice', 'agent'], ['bob', 'agent'], ['mei', 'agent'], ['lin', 'supervisor'], ['root', 'admin']] as const);
   changes = new DynamoDbTicketChanges(documentClient(localClient(local.dynamoEndpoint)), local.tableName);
 }, 60_000);
 afterAll(() => local?.close(), 30_000);
 
 type Who = 'alice' | 'bob' | 'mei' | 'lin' | 'root' | 'nobody';
-
-async function call(who: Who, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${local.url}${path}`, {
-    method,
-    headers: {
-      ...(who === 'nobody' ? {} : { authorization: `Bearer ${tokens.get(who)}` }),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: Object.fromEntries(res.headers), body: text ? JSON.parse(text) : undefined };
-}
 
 const detail = (who: Who, ticketId: string) => call(who, 'GET', `/tickets/${ticketId}?order=desc&limit=200`);
 const ticketOf = async (ticketId: string) => (await detail('lin', ticketId)).body.ticket;

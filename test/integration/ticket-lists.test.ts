@@ -92,11 +92,13 @@ async function listAll(query: Record<string, string>, limit: number): Promise<{ 
 
 /** What the list should hold, decided from the tickets themselves, not from their index keys. */
 function expected(query: Record<string, string>): string[] {
+  const open = (t: Ticket) => ['new', 'open', 'pending', 'on-hold'].includes(t.status);
   const runs = (t: Ticket) => ['new', 'open', 'on-hold'].includes(t.status) && t.sla?.resolutionDueAt !== undefined;
   const due = (t: Ticket) => t.sla?.resolutionDueAt ?? '';
   let matching = tickets.filter(
     (t) =>
       (!query.status || t.status === query.status) &&
+      (query.sort !== 'priority' || open(t)) &&
       (!query.priority || t.priority === query.priority) &&
       (!query.urgency || t.urgency === query.urgency) &&
       (!query.category || t.category === query.category) &&
@@ -133,6 +135,7 @@ const queries: Record<string, string>[] = [
   { assignee: 'none', category: 'general', channel: 'web' },
   { createdFrom: new Date(NOW - 40 * 60_000).toISOString(), createdTo: new Date(NOW - 25 * 60_000).toISOString() },
   { createdFrom: new Date(NOW - 40 * 60_000).toISOString(), team: 'logistics' },
+  { urgency: 'normal', channel: 'sms', status: 'new' },
   { status: 'open', sort: 'priority' },
   { assignee: 'bob', sort: 'priority' },
   { status: 'new', sort: 'updated' },

@@ -1,9 +1,9 @@
-import { issueDevToken } from '../../infra/local/dev-tokens';
 import { localClient } from '../../infra/local/dynamodb';
 import { type LocalSwitchboard, startLocal } from '../../infra/local/runtime';
 import { parseConfig } from '../../shared/config';
 import { DynamoDbAgentStore } from '../../shared/store/dynamodb-agent-store';
 import { documentClient } from '../../shared/store/dynamodb-client';
+import { apiAs } from '../support/api';
 import { postSigned } from '../support/channel-requests';
 import { eventually } from '../support/eventually';
 import { auditOf, conversation } from '../support/timeline';
@@ -23,24 +23,14 @@ const config = parseConfig({
   },
 });
 let local: LocalSwitchboard;
-const tokens = new Map<string, string>();
+let call: Awaited<ReturnType<typeof apiAs<'alice' | 'bob' | 'lin' | 'root'>>>;
 beforeAll(async () => {
   local = await startLocal({ config, port: 0, visibilityTimeoutSeconds: 1 });
-  for (const [sub, role] of [['alice', 'agent'], ['bob', 'agent'], ['lin', 'supervisor'], ['root', 'admin']] as const) tokens.set(sub, await issueDevToken(local.signingKey, { sub, role }));
+  call = await apiAs(local, [['alice', 'agent'], ['bob', 'agent'], ['lin', 'supervisor'], ['root', 'admin']] as const);
 }, 60_000);
 afterAll(() => local?.close(), 30_000);
 
 type Who = 'alice' | 'bob' | 'lin' | 'root' | 'nobody';
-
-async function call(who: Who, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${local.url}${path}`, {
-    method,
-    headers: { ...(who === 'nobody' ? {} : { authorization: `Bearer ${tokens.get(who)}` }), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: Object.fromEntries(res.headers), body: text ? JSON.parse(text) : undefined };
-}
 
 const merge = (who: Who, targetId: string, sourceTicketId: unknown) => call(who, 'POST', `/tickets/${targetId}/merge`, { sourceTicketId });
 const split = (who: Who, ticketId: string, messageId: unknown) => call(who, 'POST', `/tickets/${ticketId}/split`, { messageId });
