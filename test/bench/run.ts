@@ -157,6 +157,11 @@ function summary(at: Date, cost: CostResult, t: ThroughputResult, b: BundleResul
   rows.push(['Ingest throughput ÷ raw PutItem throughput', fmt(t.ratio, 3), `≥ ${TARGETS.throughputRatio}`, target(t.ratio >= TARGETS.throughputRatio, 'ingest/PutItem throughput ratio')]);
   rows.push(['ingestMessage alone (no HTTP/SQS/bus) ÷ raw PutItem', `${fmt(t.direct.messagesPerSecond, 1)} msgs/s → ${fmt(t.directRatio, 3)}`, '—', '—']);
   for (const f of b.functions) {
+    // The ratio is over the function's own AWS SDK clients; one that uses none has no baseline to be a ratio of.
+    if (f.sdkPackages.length === 0) {
+      rows.push([`${f.name}: bundle, cold init (no AWS SDK client)`, `${fmt(f.fn.bytes / 1024, 0)} KB; ${fmt(f.fn.initMs, 1)} ms`, '—', '—']);
+      continue;
+    }
     rows.push([
       `${f.name}: bundle, cold init (baseline: ${f.sdkPackages.map((p) => p.replace('@aws-sdk/', '')).join(' + ')})`,
       `${fmt(f.fn.bytes / 1024, 0)} KB (baseline ${fmt(f.baseline.bytes / 1024, 0)} KB); ${fmt(f.fn.initMs, 1)} ms (baseline ${fmt(f.baseline.initMs, 1)} ms) → init ratio ${fmt(f.initRatio)}`,
