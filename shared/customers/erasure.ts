@@ -23,7 +23,7 @@ const REMOVED_PATHS = [
   ['csat', 'comment'],
 ] as const;
 /** Audit values (before/after) that are personal: replaced by ERASED_VALUE, the field name kept. */
-const PERSONAL_VALUES = new Set<string>(['subject', ...TEXT_ATTRIBUTES, ...REMOVED_ATTRIBUTES, 'value', 'handle', 'identity', 'reason']);
+const PERSONAL_VALUES = new Set<string>(['subject', 'title', ...TEXT_ATTRIBUTES, ...REMOVED_ATTRIBUTES, 'value', 'handle', 'identity', 'reason']);
 
 /** An UpdateItem's worth of erasure: attribute paths to set and to remove. */
 export interface ErasurePlan {
@@ -36,7 +36,9 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** A change's before/after with every personal value replaced, the field names kept. */
 export function scrubValues(values: unknown): unknown {
   if (!isRecord(values)) return values;
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, PERSONAL_VALUES.has(k) && v !== null && v !== undefined ? ERASED_VALUE : v]));
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, PERSONAL_VALUES.has(k) && v !== null && v !== undefined ? ERASED_VALUE : isRecord(v) ? scrubValues(v) : Array.isArray(v) ? v.map(scrubValues) : v]),
+  );
 }
 
 const scrubChange = (change: unknown): unknown =>
@@ -54,6 +56,10 @@ export function erasurePlan(item: Readonly<Record<string, unknown>>, at: string)
   for (const name of TEXT_ATTRIBUTES) if (typeof item[name] === 'string' && item[name] !== '') set.push([[name], '']);
   if (typeof item.subject === 'string' && item.subject !== ERASED_SUBJECT) set.push([['subject'], ERASED_SUBJECT]);
   if (Array.isArray(item.attachments) && item.attachments.length > 0) set.push([['attachments'], []]);
+  // Sub-task titles on a ticket are written by agents about the customer's problem: they go too.
+  if (Array.isArray(item.tasks) && item.tasks.some((t) => isRecord(t) && t.title !== ERASED_VALUE)) {
+    set.push([['tasks'], item.tasks.map((t) => (isRecord(t) ? { ...t, title: ERASED_VALUE } : t))]);
+  }
   // A stored customer message's sender: no handles, no name.
   if (isRecord(item.customer) && !sameJson(item.customer, { handles: [] })) set.push([['customer'], { handles: [] }]);
   for (const name of REMOVED_ATTRIBUTES) if (item[name] !== undefined) remove.push([name]);

@@ -308,6 +308,13 @@ describe('erasure of one item', () => {
     expect(applyErasure(audit, erasurePlan(audit, AT))).toEqual({ ...audit, before: { subject: ERASED_VALUE, status: 'new' }, after: { subject: ERASED_VALUE, status: 'open' }, erasedAt: AT });
   });
 
+  test('sub-task titles go, on the ticket and in its audit entries; their status and assignee stay', () => {
+    const withTasks = { ...ticket, tasks: [{ taskId: 'tsk_1', title: 'Call Mei Chen back on +447700900123', status: 'open', assigneeId: 'omar' }] };
+    expect(applyErasure(withTasks, erasurePlan(withTasks, AT)).tasks).toEqual([{ taskId: 'tsk_1', title: ERASED_VALUE, status: 'open', assigneeId: 'omar' }]);
+    const taskAudit = { ...audit, before: null, after: { task: { taskId: 'tsk_1', title: 'Call Mei Chen back', status: 'open' } } };
+    expect(applyErasure(taskAudit, erasurePlan(taskAudit, AT)).after).toEqual({ task: { taskId: 'tsk_1', title: ERASED_VALUE, status: 'open' } });
+  });
+
   test('a ticket keeps every metric (status, channel, priority, category, times, SLA, score)', () => {
     const after = applyErasure(ticket, erasurePlan(ticket, AT));
     expect(after).toEqual({
