@@ -4,6 +4,9 @@ import { priority } from './ticket-triaged';
 
 /** Events of agents working tickets through the API. Ids and labels only, never note or message text. */
 
+/** The signed-in agent or supervisor who made the change. */
+const agentActor = z.object({ type: z.literal('agent'), id: z.string().min(1) });
+
 export const ticketFields = ['status', 'priority', 'category', 'tags', 'assigneeId', 'customFields'] as const;
 
 export const TicketUpdated = defineEvent({
@@ -13,7 +16,7 @@ export const TicketUpdated = defineEvent({
   schema: eventEnvelope.extend({
     ticketId: z.string(),
     customerId: z.string(),
-    actor: z.object({ type: z.literal('agent'), id: z.string().min(1) }),
+    actor: agentActor,
     fields: z.array(z.enum(ticketFields)).min(1),
     status: z.string(),
     priority: priority.optional(),
@@ -75,7 +78,7 @@ export const SubTaskCreated = defineEvent({
   description: 'A sub-task was added to a ticket (POST /tickets/{id}/tasks), for an agent or a team; SubTaskAssigned tells them.',
   schema: eventEnvelope.extend({
     ...subTask,
-    actor: z.object({ type: z.literal('agent'), id: z.string().min(1) }),
+    actor: agentActor,
     status: taskStatus,
     dueAt: z.iso.datetime().optional(),
   }),
@@ -98,7 +101,7 @@ export const SubTaskUpdated = defineEvent({
   description: 'A sub-task changed (PATCH /tickets/{id}/tasks/{taskId}): which fields, and its status and owner now. The ticket\'s taskProgress follows.',
   schema: eventEnvelope.extend({
     ...subTask,
-    actor: z.object({ type: z.literal('agent'), id: z.string().min(1) }),
+    actor: agentActor,
     fields: z.array(z.enum(taskFields)).min(1),
     status: taskStatus,
     dueAt: z.iso.datetime().optional(),
@@ -143,7 +146,7 @@ export const TicketMerged = defineEvent({
     ticketId: z.string(),
     sourceTicketId: z.string(),
     customerId: z.string(),
-    actor: z.object({ type: z.literal('agent'), id: z.string().min(1) }),
+    actor: agentActor,
     moved,
   }),
   example: {
@@ -168,7 +171,7 @@ export const TicketSplit = defineEvent({
     customerId: z.string(),
     messageId: z.string(),
     channel: z.string(),
-    actor: z.object({ type: z.literal('agent'), id: z.string().min(1) }),
+    actor: agentActor,
   }),
   example: {
     eventId: 'tkt_3d81b09e6c2fa547:split',

@@ -22,8 +22,10 @@ import { parseTicketId } from '../../shared/tickets/ticket-detail';
 import { httpHandler } from '../commons/handler';
 import { logger } from '../commons/powertools';
 
+const db = documentClient();
+const table = requiredEnv(env.table);
 const deps = {
-  store: new DynamoDbReplyStore(documentClient(), requiredEnv(env.table)),
+  store: new DynamoDbReplyStore(db, table),
   queue: new SqsJobQueue<DeliveryJob>(new SQSClient({ useQueueUrlAsEndpoint: false }), requiredEnv(queueSpec('delivery').urlEnv)),
   config: runtimeConfig(),
   replyAddresses,
@@ -33,9 +35,9 @@ const deps = {
 /** A macro's reply also changes the ticket (its `set`) and announces that change. */
 const macroDeps = {
   reply: deps,
-  tickets: new DynamoDbTicketChanges(documentClient(), requiredEnv(env.table)),
+  tickets: new DynamoDbTicketChanges(db, table),
   publisher: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env.eventBus)),
-  names: new DynamoDbMacroNames(documentClient(), requiredEnv(env.table)),
+  names: new DynamoDbMacroNames(db, table),
 };
 
 /** POST /tickets/{id}/replies: the reply is on the ticket at once and on its way to the customer. */

@@ -2,6 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { env } from '../../infra/topology';
 import { csatBodyFormat, type CsatAnswerResponse, type CsatLinkResponse, parseCsatAnswer, wantsHtml } from '../../shared/csat/api';
+import { csatScores } from '../../shared/csat/csat';
 import { formPage, problemPage, thanksPage } from '../../shared/csat/page';
 import { alreadyScored, type CsatDeps, linkNotFound, linkState, scoreByLink } from '../../shared/csat/record';
 import { requiredEnv } from '../../shared/env';
@@ -36,7 +37,7 @@ export const handler = httpHandler(async (event: APIGatewayProxyEventV2) => {
   if (event.routeKey === 'GET /csat/{token}') {
     const state = await linkState(deps, token);
     const html = wantsHtml(event.headers);
-    if (state === 'record') return html ? formPage() : jsonResponse(200, { answerable: true, scores: [1, 2, 3, 4, 5] } satisfies CsatLinkResponse);
+    if (state === 'record') return html ? formPage() : jsonResponse(200, { answerable: true, scores: [...csatScores] } satisfies CsatLinkResponse);
     const problem = state === 'scored' ? alreadyScored() : linkNotFound();
     if (html) return problemPage(problem);
     throw problem;

@@ -40,11 +40,12 @@ import { maySee } from '../../shared/tickets/access';
 import { httpHandler } from '../commons/handler';
 import { logger } from '../commons/powertools';
 
+const db = documentClient();
 const table = requiredEnv(env.table);
 const config = runtimeConfig();
 const deps: CustomersDeps = {
-  store: new DynamoDbCustomerStore(documentClient(), table),
-  tickets: new DynamoDbTicketChanges(documentClient(), table),
+  store: new DynamoDbCustomerStore(db, table),
+  tickets: new DynamoDbTicketChanges(db, table),
   publisher: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env.eventBus)),
   defaultPhoneRegion: config.defaultPhoneRegion,
   now: () => new Date(),

@@ -2,11 +2,11 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 }
 import { env } from '../../infra/topology';
 import { requiredEnv } from '../../shared/env';
 import { type Caller, callerOf, requireGroup } from '../../shared/http/caller';
-import { etagOf, requireIfMatch } from '../../shared/http/conditional';
+import { etagOf, parseIfMatch, requireIfMatch } from '../../shared/http/conditional';
 import { jsonRequestBody, jsonResponse, problems } from '../../shared/http/problem';
 import { documentClient } from '../../shared/store/dynamodb-client';
 import { DynamoDbNoteStore } from '../../shared/store/dynamodb-notes';
-import { ticketWorkers } from '../../shared/tickets/access';
+import { ticketMergers, ticketWorkers } from '../../shared/tickets/access';
 import { addNote } from '../../shared/tickets/add-note';
 import { parseNoteRequest } from '../../shared/tickets/notes';
 import { parseTicketId } from '../../shared/tickets/ticket-detail';
@@ -16,10 +16,8 @@ import { httpHandler } from '../commons/handler';
 import { logger } from '../commons/powertools';
 import { routingDeps } from '../commons/routing';
 import { DynamoDbTicketMergeStore } from '../../shared/store/dynamodb-ticket-merge';
-import { ticketMergers } from '../../shared/tickets/access';
 import { parseTicketMergeRequest, parseTicketSplitRequest } from '../../shared/tickets/merge';
 import { type MergeDeps, mergeTickets, splitTicket } from '../../shared/tickets/merge-tickets';
-import { parseIfMatch } from '../../shared/http/conditional';
 import { DynamoDbTaskStore } from '../../shared/store/dynamodb-task-store';
 import { linkTickets, unlinkTickets } from '../../shared/tickets/link-tickets';
 import { parseLinkRequest } from '../../shared/tickets/links';
@@ -28,9 +26,11 @@ import { addTask, listTasks, type TaskDeps, updateTask } from '../../shared/tick
 import { parseTaskCreate, parseTaskId, parseTaskPatch } from '../../shared/tickets/tasks';
 
 const deps = routingDeps() as WorkDeps;
-const notes = new DynamoDbNoteStore(documentClient(), requiredEnv(env.table));
-const merges: MergeDeps = { store: new DynamoDbTicketMergeStore(documentClient(), requiredEnv(env.table)), tickets: deps.tickets, collaborators: notes, publisher: deps.publisher, config: deps.config, now: deps.now };
-const taskDeps: TaskDeps = { ...deps, tasks: new DynamoDbTaskStore(documentClient(), requiredEnv(env.table)), collaborators: notes };
+const db = documentClient();
+const table = requiredEnv(env.table);
+const notes = new DynamoDbNoteStore(db, table);
+const merges: MergeDeps = { store: new DynamoDbTicketMergeStore(db, table), tickets: deps.tickets, collaborators: notes, publisher: deps.publisher, config: deps.config, now: deps.now };
+const taskDeps: TaskDeps = { ...deps, tasks: new DynamoDbTaskStore(db, table), collaborators: notes };
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 

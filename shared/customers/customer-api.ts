@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ticketMergers, ticketReaders, ticketRepliers } from '../tickets/access';
 import { storableNumber } from '../http/problem';
 import { handleKinds } from '../../events/inbound-message';
 import { ticketStatuses } from '../../events/ticket-status';
@@ -14,11 +15,11 @@ import { handleString, identityRequest, type IdentityRequest } from './handles';
  */
 
 /** Everyone who works tickets sees customers and finds them. */
-export const customerReaders: readonly UserGroup[] = ['agent', 'supervisor', 'admin'];
+export const customerReaders: readonly UserGroup[] = ticketReaders;
 /** Those who talk to customers keep their profile and handles. */
-export const customerEditors: readonly UserGroup[] = ['agent', 'supervisor'];
-/** Joining two customers moves conversations between them: a supervisor's call. */
-export const customerMergers: readonly UserGroup[] = ['supervisor'];
+export const customerEditors: readonly UserGroup[] = ticketRepliers;
+/** Joining two customers moves conversations between them: a supervisor's call, as merging tickets is. */
+export const customerMergers: readonly UserGroup[] = ticketMergers;
 /** Erasure and the data-subject access export are privacy requests, an admin's. */
 export const privacyOfficers: readonly UserGroup[] = ['admin'];
 

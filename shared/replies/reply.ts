@@ -4,7 +4,7 @@ import type { Actor } from '../../events/ticket-status';
 import type { CustomerHandle } from '../../events/inbound-message';
 import type { DeliveryResult } from '../channels/channel';
 import type { ReplyAddressOf } from '../channels/reply-addresses';
-import { fieldErrors, HttpProblem, problems } from '../http/problem';
+import { HttpProblem, parseJsonRequest, problems } from '../http/problem';
 
 /**
  * Replies: an agent's answer or a notification, recorded on the ticket's timeline and delivered on
@@ -78,15 +78,7 @@ export type ReplyRequest = z.infer<typeof replyRequest>;
 export type ReplyText = Omit<ReplyRequest, 'text' | 'macroId'> & { readonly text: string };
 
 export function parseReplyRequest(body: string | undefined): ReplyRequest {
-  let json: unknown;
-  try {
-    json = JSON.parse(body ?? '');
-  } catch {
-    throw problems.badRequest('The body must be JSON: {"text": "…"}.');
-  }
-  const result = replyRequest.safeParse(json);
-  if (!result.success) throw problems.badRequest('The reply is not valid.', fieldErrors(result.error.issues));
-  return result.data;
+  return parseJsonRequest(body, replyRequest, '{"text": "…"}', 'The reply is not valid.');
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);

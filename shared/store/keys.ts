@@ -57,7 +57,7 @@ export type IndexedTicket = Pick<Ticket, 'status' | 'channel' | 'customerId' | '
   Partial<Pick<Ticket, 'assigneeId' | 'team' | 'priority' | 'urgency' | 'category' | 'sla' | 'firstResponseAt'>>;
 
 /** `assignee=none`: the unassigned tickets are a partition of their own. */
-export const UNASSIGNED = '-';
+const UNASSIGNED = '-';
 
 const priorityRank: Record<Priority, number> = { critical: 0, high: 1, normal: 2, low: 3 };
 
@@ -65,7 +65,7 @@ const priorityRank: Record<Priority, number> = { critical: 0, high: 1, normal: 2
  * The deadline that matters next for an open ticket whose clocks run: its first response until
  * someone answers, then its resolution. Undefined when none runs (no SLA yet, paused, finished).
  */
-export function nextDueAt(t: Pick<IndexedTicket, 'status' | 'sla' | 'firstResponseAt'>): string | undefined {
+function nextDueAt(t: Pick<IndexedTicket, 'status' | 'sla' | 'firstResponseAt'>): string | undefined {
   if (!t.sla || !['new', 'open', 'on-hold'].includes(t.status) || t.sla.pausedSince) return undefined;
   const due = [...(t.firstResponseAt ? [] : [t.sla.firstResponseDueAt]), t.sla.resolutionDueAt].filter((d): d is string => d !== undefined).sort();
   return due[0];
@@ -74,27 +74,40 @@ export function nextDueAt(t: Pick<IndexedTicket, 'status' | 'sla' | 'firstRespon
 /** The updated-order sort key: a customer message moves it without reading the ticket. */
 export const updatedKeyOf = (updatedAt: string, ticketId: string): string => `${updatedAt}#${ticketId}`;
 
+/**
+ * The partition keys of the list indexes, by attribute: what a ticket is written with and what a
+ * list asks for are made by the same functions (`null`/`undefined` assignee: unassigned).
+ */
+export const listPartitions = {
+  statusKey: (status: string) => `STATUS#${status}`,
+  customerKey: (customerId: string) => `CUSTOMER#${customerId}`,
+  assigneeKey: (assigneeId: string | null | undefined) => `ASSIGNEE#${assigneeId ?? UNASSIGNED}`,
+  teamKey: (team: string) => `TEAM#${team}`,
+  priorityKey: (priority: string) => `PRIORITY#${priority}`,
+  categoryKey: (category: string) => `CATEGORY#${category}`,
+} as const;
+
 /** The list-index keys of a ticket, all of them derived here; those it lacks are removed on write. */
 export function ticketIndexKeys(t: IndexedTicket): Record<string, string> {
   const dueAt = nextDueAt(t);
   return {
-    statusKey: `STATUS#${t.status}`,
-    customerKey: `CUSTOMER#${t.customerId}`,
+    statusKey: listPartitions.statusKey(t.status),
+    customerKey: listPartitions.customerKey(t.customerId),
     allKey: 'TICKETS',
-    assigneeKey: `ASSIGNEE#${t.assigneeId ?? UNASSIGNED}`,
+    assigneeKey: listPartitions.assigneeKey(t.assigneeId),
     listKey: `${t.createdAt}#${t.ticketId}`,
     updatedKey: updatedKeyOf(t.updatedAt, t.ticketId),
     // The queues (priority order) hold open tickets only: an agent's history does not crowd their queue.
     ...(openStatuses.includes(t.status) ? { dueKey: `${priorityRank[t.priority ?? 'normal']}#${dueAt ?? '~'}#${t.ticketId}` } : {}),
-    ...(t.team ? { teamKey: `TEAM#${t.team}` } : {}),
-    ...(t.priority ? { priorityKey: `PRIORITY#${t.priority}` } : {}),
-    ...(t.category ? { categoryKey: `CATEGORY#${t.category}` } : {}),
+    ...(t.team ? { teamKey: listPartitions.teamKey(t.team) } : {}),
+    ...(t.priority ? { priorityKey: listPartitions.priorityKey(t.priority) } : {}),
+    ...(t.category ? { categoryKey: listPartitions.categoryKey(t.category) } : {}),
     ...(dueAt ? { slaKey: 'SLA', slaDueKey: `${dueAt}#${t.ticketId}`, dueAt } : {}),
   };
 }
 
 /** Every attribute ticketIndexKeys may write. */
-export const ticketIndexAttributes = [
+const ticketIndexAttributes = [
   'statusKey',
   'customerKey',
   'allKey',

@@ -4,6 +4,7 @@ import { ticketStatuses } from '../../events/ticket-status';
 import { priorities } from '../config';
 import { openStatuses, type Ticket } from '../domain/ticket';
 import { fieldErrors, problems } from '../http/problem';
+import { listPartitions } from '../store/keys';
 import { type ListIndexName, listIndexDesigns, type ListOrder, listOrders } from '../store/table-design';
 import { decodeCursor, filtersDigest } from './list-cursor';
 
@@ -174,22 +175,15 @@ export interface ListPlan {
 
 /** Most selective first: one agent's, one customer's or one team's tickets are few; a status holds many. (Urgency and channel are checked on what the index returns.) */
 const keyPreference: readonly KeyFilter[] = ['assigneeId', 'customerId', 'team', 'category', 'priority', 'status'];
-const partitionOf: Record<KeyFilter, (f: ListFilters) => string> = {
-  assigneeId: (f) => `ASSIGNEE#${f.assigneeId ?? '-'}`,
-  customerId: (f) => `CUSTOMER#${f.customerId}`,
-  team: (f) => `TEAM#${f.team}`,
-  category: (f) => `CATEGORY#${f.category}`,
-  priority: (f) => `PRIORITY#${f.priority}`,
-  status: (f) => `STATUS#${f.status}`,
-};
-const attributeOf: Record<KeyFilter, string> = {
+const attributeOf = {
   assigneeId: 'assigneeKey',
   customerId: 'customerKey',
   team: 'teamKey',
   category: 'categoryKey',
   priority: 'priorityKey',
   status: 'statusKey',
-};
+} as const satisfies Record<KeyFilter, keyof typeof listPartitions>;
+const partitionOf = (f: ListFilters, k: KeyFilter): string => (k === 'assigneeId' ? listPartitions.assigneeKey(f.assigneeId) : listPartitions[attributeOf[k]](f[k]!));
 
 const given = (f: ListFilters, k: KeyFilter) => (k === 'assigneeId' ? f.assigneeId !== undefined : f[k] !== undefined);
 
@@ -228,5 +222,5 @@ export function planList(request: Pick<ListRequest, 'filters' | 'order'>, now: D
     delete residual.dueWithinMinutes;
   }
   const { sortKey, ascending } = listOrders[order];
-  return { index: index.name, partitionKey: index.partitionKey, partitionValue: keyFilter ? partitionOf[keyFilter](filters) : order === 'due' ? 'SLA' : 'TICKETS', sortKey, ascending, range, residual: residual as ListFilters };
+  return { index: index.name, partitionKey: index.partitionKey, partitionValue: keyFilter ? partitionOf(filters, keyFilter) : order === 'due' ? 'SLA' : 'TICKETS', sortKey, ascending, range, residual: residual as ListFilters };
 }

@@ -24,7 +24,7 @@ export interface TimelineRequest {
 }
 
 const limitMessage = `must be a whole number from 1 to ${MAX_TIMELINE_LIMIT}`;
-const timelineQuery = z.strictObject({
+export const timelineQuery = z.strictObject({
   limit: z
     .string()
     .regex(/^\d{1,3}$/, limitMessage)
@@ -34,7 +34,6 @@ const timelineQuery = z.strictObject({
   order: z.enum(['asc', 'desc'], { error: 'must be asc (oldest first) or desc (newest first)' }).optional(),
   cursor: z.string().max(600).optional(),
 });
-export const timelineQueryParameters = timelineQuery;
 
 interface CursorBody {
   readonly k: string;

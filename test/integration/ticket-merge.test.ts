@@ -3,7 +3,7 @@ import { type LocalSwitchboard, startLocal } from '../../infra/local/runtime';
 import { parseConfig } from '../../shared/config';
 import { DynamoDbAgentStore } from '../../shared/store/dynamodb-agent-store';
 import { documentClient } from '../../shared/store/dynamodb-client';
-import { apiAs } from '../support/api';
+import { apiAs, workspaceRoster } from '../support/api';
 import { postSigned } from '../support/channel-requests';
 import { eventually } from '../support/eventually';
 import { auditOf, conversation } from '../support/timeline';
@@ -15,11 +15,7 @@ const config = parseConfig({
   workspace: { agentsSee: 'assigned' },
   channels: { email: { from: 'help@example.com' } },
   routing: {
-    sampleAgents: [
-      { agentId: 'alice', name: 'Alice', team: 'support', skills: ['language:en', 'category:delivery', 'category:billing', 'category:general'], capacity: 50, presence: 'online' },
-      { agentId: 'bob', name: 'Bob', team: 'support', skills: ['language:en', 'category:billing'], capacity: 50, presence: 'offline' },
-      { agentId: 'lin', name: 'Lin', team: 'support', skills: ['queue:escalation'], capacity: 5, presence: 'online' },
-    ],
+    sampleAgents: workspaceRoster,
   },
 });
 let local: LocalSwitchboard;

@@ -3,7 +3,7 @@ import { parseConfig } from '../../shared/config';
 import { DynamoDbAgentStore } from '../../shared/store/dynamodb-agent-store';
 import { documentClient } from '../../shared/store/dynamodb-client';
 import { localClient } from '../../infra/local/dynamodb';
-import { apiAs } from '../support/api';
+import { apiAs, workspaceRoster } from '../support/api';
 import { postSigned } from '../support/channel-requests';
 import { eventually } from '../support/eventually';
 import { auditOf, notesOf } from '../support/timeline';
@@ -15,11 +15,7 @@ const config = parseConfig({
   // Agents see their own, unassigned and collaborating tickets only: the 404s below depend on it.
   workspace: { agentsSee: 'assigned', closeSolvedAfter: 'PT3S', customFields: { orderNumber: { type: 'text', maxLength: 20 }, refundAmount: { type: 'number', min: 0 } } },
   routing: {
-    sampleAgents: [
-      { agentId: 'alice', name: 'Alice', team: 'support', skills: ['language:en', 'category:delivery', 'category:billing', 'category:general'], capacity: 50, presence: 'online' },
-      { agentId: 'bob', name: 'Bob', team: 'support', skills: ['language:en', 'category:billing'], capacity: 50, presence: 'offline' },
-      { agentId: 'lin', name: 'Lin', team: 'support', skills: ['queue:escalation'], capacity: 5, presence: 'online' },
-    ],
+    sampleAgents: workspaceRoster,
   },
 });
 let local: LocalSwitchboard;
@@ -73,6 +69,36 @@ describe('PATCH /tickets/{id}', () => {
     expect(trail.find((a) => a.version === version + 1)).toMatchObject({ action: 'ticket.updated', actor: { type: 'agent', id: 'alice' }, before: { status: 'new' }, after: { status: 'pending', priority: 'high' } });
     // Pending: the workflow stops the resolution clock.
     await eventually(async () => ((await detail('alice', ticketId)).body.ticket.sla?.pausedSince ? true : undefined));
+  }, 60_000);
+
+  test('on hold, the clocks keep running (the customer still waits); pending stops them', async () => {
+    const { ticketId, version } = await newTicket();
+    const held = await patch('alice', ticketId, version, { status: 'on-hold' });
+    expect(held.status).toBe(200);
+    // The workflow takes the status over in a new run: its SLA state moves to a new generation, unpaused.
+    const run = await eventually(async () => {
+      const { ticket } = (await detail('alice', ticketId)).body;
+      return ticket.sla?.generation > held.body.sla.generation ? ticket.sla : undefined;
+    });
+    expect(run.pausedSince).toBeUndefined();
+    expect((await detail('alice', ticketId)).body.ticket.dueAt).toEqual(expect.any(String));
+    const pending = await patch('alice', ticketId, (await detail('alice', ticketId)).body.ticket.version, { status: 'pending' });
+    expect(pending.status).toBe(200);
+    await eventually(async () => ((await detail('alice', ticketId)).body.ticket.sla?.pausedSince ? true : undefined));
+  }, 60_000);
+
+  test('an agent who sees assigned tickets only lists theirs or the unassigned ones; a supervisor lists any', async () => {
+    await newTicket();
+    const all = await call('alice', 'GET', '/tickets');
+    expect(all.status).toBe(403);
+    expect(all.body.detail).toContain('assignee=me');
+    expect((await call('alice', 'GET', '/tickets?status=open')).status).toBe(403);
+    const mine = await call('alice', 'GET', '/tickets?assignee=me');
+    expect(mine.status).toBe(200);
+    expect(mine.body.tickets.every((t: { assigneeId?: string }) => t.assigneeId === 'alice')).toBe(true);
+    expect((await call('bob', 'GET', '/tickets?assignee=none')).status).toBe(200);
+    expect((await call('bob', 'GET', '/tickets?assignee=alice')).status).toBe(403);
+    expect((await call('lin', 'GET', '/tickets')).status).toBe(200);
   }, 60_000);
 
   test('If-Match: required (428), stale (412 with the current ETag), malformed (400); nothing is written', async () => {

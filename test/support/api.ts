@@ -2,6 +2,16 @@ import { issueDevToken } from '../../infra/local/dev-tokens';
 import type { LocalSwitchboard } from '../../infra/local/runtime';
 import type { UserGroup } from '../../infra/topology';
 
+/**
+ * Agents the workspace tests work with: alice takes English billing and delivery tickets, bob is a
+ * billing agent who is offline (so nothing is routed to him unasked), lin is the supervisor.
+ */
+export const workspaceRoster = [
+      { agentId: 'alice', name: 'Alice', team: 'support', skills: ['language:en', 'category:delivery', 'category:billing', 'category:general'], capacity: 50, presence: 'online' },
+      { agentId: 'bob', name: 'Bob', team: 'support', skills: ['language:en', 'category:billing'], capacity: 50, presence: 'offline' },
+      { agentId: 'lin', name: 'Lin', team: 'support', skills: ['queue:escalation'], capacity: 5, presence: 'online' },
+] as const;
+
 /** The answer of an API call as tests read it: status, headers, and the body parsed when it is JSON. */
 export interface ApiAnswer {
   readonly status: number;

@@ -24,7 +24,7 @@ import { replyRequest } from '../../shared/replies/reply';
 import { taskCreateRequest, taskListQuery, taskPatchRequest } from '../../shared/tickets/tasks';
 import type { noteSchema, replySchema, ticketDetailResponse, ticketSchema, ticketSummarySchema } from '../../shared/tickets/ticket-schemas';
 import { ticketPatchRequest } from '../../shared/tickets/ticket-update';
-import { timelineQueryParameters } from '../../shared/tickets/timeline';
+import { timelineQuery } from '../../shared/tickets/timeline';
 
 /** The OpenAPI document: valid 3.1, exactly the routes that run, generated from the handlers' own validators. */
 
@@ -131,7 +131,7 @@ describe('the schemas are the validators the handlers use', () => {
   const validators: Record<string, { body?: z.ZodType; query?: z.ZodObject }> = {
     'POST /csat/{token}': { body: csatAnswerRequest },
     'GET /tickets': { query: listQuery },
-    'GET /tickets/{id}': { query: timelineQueryParameters },
+    'GET /tickets/{id}': { query: timelineQuery },
     'POST /tickets/{id}/replies': { body: replyRequest },
     'PATCH /tickets/{id}': { body: ticketPatchRequest },
     'POST /tickets/{id}/notes': { body: noteRequest },

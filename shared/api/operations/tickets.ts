@@ -3,7 +3,7 @@ import { ticketReaders, ticketRepliers } from '../../tickets/access';
 import { DEFAULT_LIMIT, listQuery, MAX_LIMIT } from '../../tickets/list-request';
 import { appliedMacroSchema } from '../../tickets/macro-reply';
 import { ticketDetailResponse, ticketListResponse, replySchema } from '../../tickets/ticket-schemas';
-import { DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT, timelineQueryParameters } from '../../tickets/timeline';
+import { DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT, timelineQuery } from '../../tickets/timeline';
 import type { Operation } from '../operation';
 import { etag, idempotencyKey, json, ticketIdParameter } from './common';
 
@@ -47,7 +47,7 @@ export const ticketOperations: readonly Operation[] = [
       'A ticket the caller may not see is a 404, like a missing one.',
     access: { kind: 'jwt', roles: ticketReaders },
     pathParameters: { id: ticketIdParameter },
-    query: timelineQueryParameters,
+    query: timelineQuery,
     queryDescriptions: {
       limit: `Timeline entries per page, 1 to ${MAX_TIMELINE_LIMIT} (default ${DEFAULT_TIMELINE_LIMIT}).`,
       order: '`asc`: oldest first (the default); `desc`: newest first.',
